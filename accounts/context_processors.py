@@ -1,0 +1,11 @@
+from django.conf import settings
+
+from accounts import policy
+
+
+def navigation(request):
+    """What every page's header offers this person."""
+    return {
+        "can_use_staff_pages": policy.can_use_staff_pages(getattr(request, "user", None)),
+        "quick_exit_url": settings.VILLAGE_QUICK_EXIT_URL,
+    }

@@ -1,0 +1,205 @@
+"""Forms for people: signup, profile, staff actions. Validation only; services write."""
+
+from __future__ import annotations
+
+import re
+
+from allauth.account.forms import SignupForm
+from django import forms
+from django.contrib.auth.password_validation import validate_password
+from django.db import transaction
+from django.utils import timezone
+
+from accounts import services
+from accounts.consent import HEALTH_DATA_CONSENT_TEXT
+from accounts.eligibility import check_eligibility
+from accounts.models import ReferralSource, Role, Stage
+
+UK_POSTCODE = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}$")
+PHONE = re.compile(r"^\+?[0-9][0-9 ()-]{8,18}[0-9]$")
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+def clean_display_name(value: str) -> str:
+    name = " ".join(value.split())
+    if "@" in name:
+        raise forms.ValidationError("Please choose a name that isn't an email address.")
+    return name
+
+
+def clean_phone(value: str) -> str:
+    value = value.strip()
+    if not PHONE.match(value) or not 10 <= len(re.sub(r"\D", "", value)) <= 13:
+        raise forms.ValidationError("Please enter a phone number, like 07700 900123.")
+    return value
+
+
+class MemberSignupForm(SignupForm):
+    """Signup for mums: eligibility, referral, private details and consent."""
+
+    display_name = forms.CharField(
+        max_length=40,
+        label="Display name",
+        help_text="Others in Village see this name. It doesn't have to be your real name.",
+    )
+    stage = forms.ChoiceField(choices=Stage.choices, widget=forms.RadioSelect, label="Are you…")
+    due_date = forms.DateField(required=False, widget=DateInput, label="Due date")
+    baby_birth_date = forms.DateField(
+        required=False, widget=DateInput, label="Your baby's date of birth"
+    )
+    referral_source = forms.ChoiceField(
+        choices=ReferralSource.choices, label="How did you hear about us?"
+    )
+    real_name = forms.CharField(max_length=120, label="Your full name")
+    phone = forms.CharField(max_length=32, label="Your phone number")
+    postcode = forms.CharField(max_length=10, label="Your postcode")
+    gp_practice = forms.CharField(max_length=120, label="Your GP practice")
+    emergency_contact_name = forms.CharField(max_length=120, label="Emergency contact's name")
+    emergency_contact_phone = forms.CharField(max_length=32, label="Emergency contact's phone")
+    health_consent = forms.BooleanField(required=True, label=HEALTH_DATA_CONSENT_TEXT)
+
+    field_order = [
+        "display_name",
+        "email",
+        "password1",
+        "password2",
+        "stage",
+        "due_date",
+        "baby_birth_date",
+        "referral_source",
+        "real_name",
+        "phone",
+        "postcode",
+        "gp_practice",
+        "emergency_contact_name",
+        "emergency_contact_phone",
+        "health_consent",
+    ]
+    private_fields = (
+        "real_name",
+        "phone",
+        "postcode",
+        "gp_practice",
+        "emergency_contact_name",
+        "emergency_contact_phone",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Set when the person is not eligible: the page then says where to go.
+        self.ineligible = False
+        self.fields["health_consent"].error_messages["required"] = (
+            "We need your consent to keep what you share, to support you safely."
+        )
+
+    def clean_display_name(self) -> str:
+        return clean_display_name(self.cleaned_data["display_name"])
+
+    def clean_postcode(self) -> str:
+        postcode = " ".join(self.cleaned_data["postcode"].upper().split())
+        if not UK_POSTCODE.match(postcode):
+            raise forms.ValidationError("Please enter a UK postcode, like SW1A 1AA.")
+        return postcode
+
+    def clean_phone(self) -> str:
+        return clean_phone(self.cleaned_data["phone"])
+
+    def clean_emergency_contact_phone(self) -> str:
+        return clean_phone(self.cleaned_data["emergency_contact_phone"])
+
+    def clean(self):
+        cleaned = super().clean()
+        stage = cleaned.get("stage")
+        if stage:
+            result = check_eligibility(
+                pregnant=stage == Stage.PREGNANT,
+                due_date=cleaned.get("due_date"),
+                baby_birth_date=cleaned.get("baby_birth_date"),
+                today=timezone.localdate(),
+            )
+            if result.reason == "child_too_old":
+                self.ineligible = True
+                self.add_error(
+                    "baby_birth_date",
+                    "Village is for mums who are pregnant or whose baby is under two.",
+                )
+            elif not result.eligible:
+                field = "due_date" if stage == Stage.PREGNANT else "baby_birth_date"
+                self.add_error(field, result.reason)
+        return cleaned
+
+    def save(self, request):
+        with transaction.atomic():
+            user = super().save(request)
+            services.complete_member_signup(
+                user=user,
+                display_name=self.cleaned_data["display_name"],
+                stage=self.cleaned_data["stage"],
+                due_date=self.cleaned_data.get("due_date"),
+                baby_birth_date=self.cleaned_data.get("baby_birth_date"),
+                referral_source=self.cleaned_data["referral_source"],
+                safeguarding=services.SafeguardingInput(
+                    **{name: self.cleaned_data[name] for name in self.private_fields}
+                ),
+            )
+        return user
+
+
+class ProfileForm(forms.Form):
+    display_name = forms.CharField(
+        max_length=40,
+        label="Display name",
+        help_text="Others in Village see this name.",
+    )
+    email_notifications = forms.BooleanField(
+        required=False,
+        label="Send me discreet emails when something needs me (never any message content)",
+    )
+
+    def clean_display_name(self) -> str:
+        return clean_display_name(self.cleaned_data["display_name"])
+
+
+class InvitationForm(forms.Form):
+    email = forms.EmailField(label="Email address")
+    role = forms.ChoiceField(
+        choices=[(Role.VOLUNTEER, "Volunteer"), (Role.COORDINATOR, "Coordinator")],
+        label="Role",
+    )
+
+
+class AcceptInvitationForm(forms.Form):
+    display_name = forms.CharField(max_length=40, label="Display name")
+    password1 = forms.CharField(widget=forms.PasswordInput, label="Password")
+    password2 = forms.CharField(widget=forms.PasswordInput, label="Password (again)")
+
+    def clean_display_name(self) -> str:
+        return clean_display_name(self.cleaned_data["display_name"])
+
+    def clean(self):
+        cleaned = super().clean()
+        first, second = cleaned.get("password1"), cleaned.get("password2")
+        if first and second and first != second:
+            self.add_error("password2", "The two passwords don't match.")
+        elif first:
+            try:
+                validate_password(first)
+            except forms.ValidationError as error:
+                self.add_error("password1", error)
+        return cleaned
+
+
+class RoleChangeForm(forms.Form):
+    role = forms.ChoiceField(choices=Role.choices, label="New role")
+    reason = forms.CharField(max_length=500, label="Why is the role changing?")
+
+
+class SafeguardingAccessForm(forms.Form):
+    reason = forms.CharField(
+        max_length=500,
+        label="Why do you need these details?",
+        help_text="Recorded in the audit log with your name.",
+    )

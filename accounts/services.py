@@ -1,0 +1,217 @@
+"""Writes to accounts: each function owns its transaction and its audit entry."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from allauth.account.models import EmailAddress
+from django.core.exceptions import PermissionDenied
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from accounts import policy
+from accounts.consent import HEALTH_DATA_CONSENT_VERSION
+from accounts.models import (
+    HealthDataConsent,
+    Invitation,
+    MemberProfile,
+    Role,
+    SafeguardingDetails,
+    Stage,
+    User,
+)
+from moderation.services import AuditAction, record_audit
+
+INVITATION_LIFETIME = timedelta(days=14)
+
+
+class AccountError(Exception):
+    """A request that cannot be carried out, with words to show the person."""
+
+
+@dataclass(frozen=True)
+class SafeguardingInput:
+    real_name: str
+    phone: str
+    postcode: str
+    gp_practice: str
+    emergency_contact_name: str
+    emergency_contact_phone: str
+
+
+def complete_member_signup(
+    *,
+    user: User,
+    display_name: str,
+    stage: str,
+    due_date: date | None,
+    baby_birth_date: date | None,
+    referral_source: str,
+    safeguarding: SafeguardingInput,
+) -> None:
+    """Finish a new member's account: profile, private details and consent.
+
+    Call in the same transaction that created `user`. Eligibility has been
+    checked by the form; the consent recorded is the current version.
+    """
+    with transaction.atomic():
+        user.display_name = display_name
+        user.role = Role.MEMBER
+        user.save(update_fields=["display_name", "role"])
+        MemberProfile.objects.create(
+            user=user,
+            stage=stage,
+            due_date=due_date if stage == Stage.PREGNANT else None,
+            baby_birth_date=baby_birth_date if stage == Stage.BABY else None,
+            referral_source=referral_source,
+        )
+        SafeguardingDetails.objects.create(member=user, **safeguarding.__dict__)
+        _give_health_consent(user)
+
+
+def _give_health_consent(user: User) -> HealthDataConsent:
+    consent = HealthDataConsent.objects.create(user=user, version=HEALTH_DATA_CONSENT_VERSION)
+    record_audit(
+        actor=user,
+        action=AuditAction.HEALTH_CONSENT_GIVEN,
+        target=user,
+        details={"version": consent.version},
+    )
+    return consent
+
+
+def give_health_consent(*, user: User) -> HealthDataConsent:
+    """Record consent to the current wording (a new row; earlier ones stay)."""
+    with transaction.atomic():
+        return _give_health_consent(user)
+
+
+def withdraw_health_consent(*, user: User) -> int:
+    """Withdraw every consent in force; returns how many were withdrawn."""
+    with transaction.atomic():
+        withdrawn = HealthDataConsent.objects.filter(user=user, withdrawn_at__isnull=True).update(
+            withdrawn_at=timezone.now()
+        )
+        if withdrawn:
+            record_audit(actor=user, action=AuditAction.HEALTH_CONSENT_WITHDRAWN, target=user)
+    return withdrawn
+
+
+def update_profile(*, user: User, display_name: str, email_notifications: bool) -> None:
+    with transaction.atomic():
+        user.display_name = display_name
+        user.email_notifications = email_notifications
+        user.save(update_fields=["display_name", "email_notifications"])
+
+
+def change_role(*, actor: User, person: User, role: str, reason: str) -> None:
+    """Give `person` a new role, recorded in the audit log with the reason."""
+    if not reason.strip():
+        raise AccountError("Please say why the role is changing.")
+    with transaction.atomic():
+        person = User.objects.select_for_update().get(pk=person.pk)
+        if not policy.can_change_role(actor, person=person, role=role):
+            raise PermissionDenied
+        previous = person.role
+        person.role = role
+        person.save(update_fields=["role"])
+        record_audit(
+            actor=actor,
+            action=AuditAction.ROLE_CHANGED,
+            target=person,
+            reason=reason.strip(),
+            details={"from": previous, "to": role},
+        )
+
+
+def invite(*, actor: User, email: str, role: str, accept_url_for) -> Invitation:
+    """Invite someone to join as a volunteer or coordinator.
+
+    `accept_url_for(token)` builds the absolute link; the email is sent after
+    commit, so a failed invitation never sends one.
+    """
+    if not policy.can_manage_people(actor):
+        raise PermissionDenied
+    if role not in (Role.VOLUNTEER, Role.COORDINATOR):
+        raise AccountError("Invitations are for volunteers and coordinators.")
+    email = email.strip().lower()
+    if User.objects.filter(email__iexact=email).exists():
+        raise AccountError("Someone already has an account with that email address.")
+    with transaction.atomic():
+        invitation = Invitation.objects.create(
+            email=email,
+            role=role,
+            token=secrets.token_urlsafe(32),
+            invited_by=actor,
+            expires_at=timezone.now() + INVITATION_LIFETIME,
+        )
+        record_audit(
+            actor=actor,
+            action=AuditAction.INVITATION_SENT,
+            target=invitation,
+            details={"role": role},
+        )
+        link = accept_url_for(invitation.token)
+        transaction.on_commit(lambda: _send_invitation(invitation, link))
+    return invitation
+
+
+def _send_invitation(invitation: Invitation, link: str) -> None:
+    context = {"link": link, "expires_at": invitation.expires_at}
+    send_mail(
+        subject=render_to_string("accounts/email/invitation_subject.txt", context).strip(),
+        message=render_to_string("accounts/email/invitation_message.txt", context),
+        from_email=None,
+        recipient_list=[invitation.email],
+    )
+
+
+def accept_invitation(*, token: str, display_name: str, password: str) -> User:
+    """Create the invited person's account, with her email already verified."""
+    with transaction.atomic():
+        invitation = (
+            Invitation.objects.select_for_update().filter(token=token).first()
+        )
+        if invitation is None or not invitation.is_usable:
+            raise AccountError("This invitation has expired or has been used already.")
+        if User.objects.filter(email__iexact=invitation.email).exists():
+            raise AccountError("Someone already has an account with that email address.")
+        user = User.objects.create_user(
+            email=invitation.email,
+            password=password,
+            display_name=display_name,
+            role=invitation.role,
+        )
+        EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+        invitation.accepted_by = user
+        invitation.save(update_fields=["accepted_by"])
+        record_audit(
+            actor=user,
+            action=AuditAction.INVITATION_ACCEPTED,
+            target=invitation,
+            details={"role": invitation.role},
+        )
+    return user
+
+
+def view_safeguarding_details(*, actor: User, member: User, reason: str) -> SafeguardingDetails:
+    """Open a member's private details; the access is written to the audit log."""
+    if not policy.can_view_safeguarding_details(actor, member=member):
+        raise PermissionDenied
+    if not reason.strip():
+        raise AccountError("Please say why you need these details.")
+    with transaction.atomic():
+        details = SafeguardingDetails.objects.filter(member=member).first()
+        if details is None:
+            raise AccountError("This member has not given safeguarding details.")
+        record_audit(
+            actor=actor,
+            action=AuditAction.SAFEGUARDING_DETAILS_VIEWED,
+            target=member,
+            reason=reason.strip(),
+        )
+    return details

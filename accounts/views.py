@@ -1,0 +1,196 @@
+"""Pages for people: profile, consent, and the coordinators' people pages."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from accounts import policy, selectors, services
+from accounts.forms import (
+    AcceptInvitationForm,
+    InvitationForm,
+    ProfileForm,
+    RoleChangeForm,
+    SafeguardingAccessForm,
+)
+from accounts.models import Invitation, Role, User
+
+
+def staff_page(view):
+    """Coordinators only; everyone else gets 403 (the MFA middleware runs first)."""
+
+    @wraps(view)
+    @login_required
+    def wrapper(request, *args, **kwargs):
+        if not policy.can_use_staff_pages(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+@login_required
+def profile(request):
+    user = request.user
+    if request.method == "POST":
+        form = ProfileForm(request.POST)
+        if form.is_valid():
+            services.update_profile(user=user, **form.cleaned_data)
+            messages.success(request, "Your profile is saved.")
+            return redirect("profile")
+    else:
+        form = ProfileForm(
+            initial={"display_name": user.display_name, "email_notifications": user.email_notifications}
+        )
+    return render(
+        request,
+        "accounts/profile.html",
+        {"form": form, "consent": selectors.health_consent_status(user=user)},
+    )
+
+
+@login_required
+@require_POST
+def health_consent(request):
+    if request.POST.get("action") == "withdraw":
+        services.withdraw_health_consent(user=request.user)
+        messages.info(
+            request,
+            "You have withdrawn your consent. A coordinator will be in touch about what "
+            "this means for your support.",
+        )
+    else:
+        services.give_health_consent(user=request.user)
+        messages.success(request, "Thank you. Your consent is recorded.")
+    return redirect("profile")
+
+
+@staff_page
+def people(request):
+    query = request.GET.get("q", "").strip()
+    role = request.GET.get("role", "")
+    found = User.objects.filter(anonymised_at__isnull=True)
+    if query:
+        found = found.filter(Q(display_name__icontains=query) | Q(email__icontains=query))
+    if role in Role.values:
+        found = found.filter(role=role)
+    page = Paginator(found.order_by("display_name", "id"), 50).get_page(request.GET.get("page"))
+    query_string = request.GET.copy()
+    query_string.pop("page", None)
+    return render(
+        request,
+        "staff/people.html",
+        {
+            "page": page,
+            "query": query,
+            "query_string": query_string.urlencode(),
+            "role": role,
+            "roles": Role.choices,
+            "invitations": Invitation.objects.filter(accepted_by__isnull=True)[:20],
+        },
+    )
+
+
+@staff_page
+def person(request, user_id: int):
+    person = get_object_or_404(User, pk=user_id, anonymised_at__isnull=True)
+    role_form = RoleChangeForm(initial={"role": person.role})
+    if request.method == "POST":
+        role_form = RoleChangeForm(request.POST)
+        if role_form.is_valid():
+            try:
+                services.change_role(actor=request.user, person=person, **role_form.cleaned_data)
+            except services.AccountError as error:
+                role_form.add_error(None, str(error))
+            else:
+                new_role = Role(role_form.cleaned_data["role"]).label.lower()
+                messages.success(request, f"{person.display_name} is now a {new_role}.")
+                return redirect("staff_person", user_id=person.pk)
+    return render(
+        request,
+        "staff/person.html",
+        {
+            "person": person,
+            "role_form": role_form,
+            "can_change_role": policy.can_change_role_of(request.user, person=person),
+            "can_view_details": policy.can_view_safeguarding_details(request.user, member=person),
+            "details_form": SafeguardingAccessForm(),
+        },
+    )
+
+
+@staff_page
+@require_POST
+def safeguarding_details(request, user_id: int):
+    member = get_object_or_404(User, pk=user_id, anonymised_at__isnull=True)
+    form = SafeguardingAccessForm(request.POST)
+    details = None
+    if form.is_valid():
+        try:
+            details = services.view_safeguarding_details(
+                actor=request.user, member=member, reason=form.cleaned_data["reason"]
+            )
+        except services.AccountError as error:
+            form.add_error(None, str(error))
+    return render(
+        request,
+        "staff/safeguarding_details.html",
+        {"person": member, "details": details, "form": form},
+        status=200 if details else 400,
+    )
+
+
+@staff_page
+def invite(request):
+    if request.method == "POST":
+        form = InvitationForm(request.POST)
+        if form.is_valid():
+            try:
+                invitation = services.invite(
+                    actor=request.user,
+                    accept_url_for=lambda token: request.build_absolute_uri(
+                        reverse("accept_invitation", args=[token])
+                    ),
+                    **form.cleaned_data,
+                )
+            except services.AccountError as error:
+                form.add_error("email", str(error))
+            else:
+                messages.success(request, f"Invitation sent to {invitation.email}.")
+                return redirect("staff_people")
+    else:
+        form = InvitationForm()
+    return render(request, "staff/invite.html", {"form": form})
+
+
+def accept_invitation(request, token: str):
+    invitation = Invitation.objects.filter(token=token).first()
+    if invitation is None or not invitation.is_usable:
+        return render(request, "accounts/invitation_invalid.html", status=404)
+    if request.method == "POST":
+        form = AcceptInvitationForm(request.POST)
+        if form.is_valid():
+            try:
+                user = services.accept_invitation(
+                    token=token,
+                    display_name=form.cleaned_data["display_name"],
+                    password=form.cleaned_data["password1"],
+                )
+            except services.AccountError as error:
+                form.add_error(None, str(error))
+            else:
+                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                messages.success(request, "Welcome to Village.")
+                return redirect("home")
+    else:
+        form = AcceptInvitationForm()
+    return render(request, "accounts/accept_invitation.html", {"form": form, "invitation": invitation})

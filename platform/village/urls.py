@@ -1,0 +1,20 @@
+from allauth.account.decorators import secure_admin_login
+from django.contrib import admin
+from django.urls import include, path
+
+from moderation import views as moderation_views
+from chat import views as chat_views
+
+# The admin login goes through allauth: throttled, verified, MFA-checked.
+admin.site.login = secure_admin_login(admin.site.login)
+admin.site.site_header = "Village administration"
+
+urlpatterns = [
+    path("", chat_views.home, name="home"),
+    path("help/", moderation_views.crisis_card_page, name="crisis_card"),
+    path("accounts/", include("accounts.urls")),
+    path("accounts/", include("allauth.urls")),
+    path("staff/", include("accounts.staff_urls")),
+    path("staff/audit/", include("moderation.urls")),
+    path("admin/", admin.site.urls),
+]
