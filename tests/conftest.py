@@ -1,0 +1,157 @@
+"""Shared test set-up: backing services, isolation, personas.
+
+Locally with nothing set the suite runs on SQLite and the in-memory layer;
+tests that need PostgreSQL, Redis or Chromium skip with a reason there, and
+fail instead of skipping when `CI` is set.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from datetime import date
+
+import pytest
+from allauth.account.models import EmailAddress
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from django.conf import settings
+from django.db import connection
+
+from accounts.models import (
+    MemberProfile,
+    ReferralSource,
+    Role,
+    SafeguardingDetails,
+    Stage,
+    User,
+)
+
+IN_CI = bool(os.environ.get("CI"))
+# Redis keys of this run (rate limits, presence, channel layer) start here.
+RUN_PREFIX = f"village-test-{uuid.uuid4().hex[:10]}"
+
+
+def pytest_configure(config):
+    # Fast hashing for personas; one PBKDF2 hash takes about half a second.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.REDIS_PREFIX = RUN_PREFIX
+    if settings.REDIS_URL:
+        settings.CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = f"{RUN_PREFIX}:layer"
+        settings.CACHES["default"]["KEY_PREFIX"] = f"{RUN_PREFIX}:cache"
+
+
+def needs(reason: str) -> None:
+    """Skip with a visible reason on a laptop; fail in CI, where nothing may skip."""
+    if IN_CI:
+        pytest.fail(f"CI must not skip: {reason}")
+    pytest.skip(reason)
+
+
+def pytest_runtest_setup(item):
+    if item.get_closest_marker("postgres") and connection.vendor != "postgresql":
+        needs("needs PostgreSQL: set DATABASE_URL=postgres://...")
+    if item.get_closest_marker("redis") and not settings.REDIS_URL:
+        needs("needs Redis: set REDIS_URL=redis://...")
+
+
+def flush_redis() -> None:
+    import redis
+
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    try:
+        keys = list(client.scan_iter(match=f"{RUN_PREFIX}*", count=1000))
+        if keys:
+            client.delete(*keys)
+    finally:
+        client.close()
+
+
+@pytest.fixture(autouse=True)
+def isolated_state():
+    """Each test starts with empty caches (rate limits live there) and Redis keys."""
+    from django.core.cache import cache
+
+    if settings.REDIS_URL:
+        flush_redis()
+    else:
+        cache.clear()
+    yield
+    if settings.REDIS_URL:
+        flush_redis()
+    else:
+        cache.clear()
+
+
+# --- Personas -------------------------------------------------------------
+
+PASSWORD = "correct horse battery staple"
+
+
+def make_person(email: str, display_name: str, role: str, **extra) -> User:
+    user = User.objects.create_user(
+        email=email, password=PASSWORD, display_name=display_name, role=role, **extra
+    )
+    EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+    return user
+
+
+def make_member(email: str, display_name: str) -> User:
+    user = make_person(email, display_name, Role.MEMBER)
+    MemberProfile.objects.create(
+        user=user,
+        stage=Stage.BABY,
+        baby_birth_date=date.today().replace(day=1),
+        referral_source=ReferralSource.MIDWIFE,
+    )
+    SafeguardingDetails.objects.create(
+        member=user,
+        real_name=f"{display_name} Realname",
+        phone="07700 900001",
+        postcode="LS1 4AP",
+        gp_practice="Park Surgery",
+        emergency_contact_name="Pat Contact",
+        emergency_contact_phone="07700 900002",
+    )
+    return user
+
+
+def activate_totp(user: User) -> str:
+    secret = generate_totp_secret()
+    TOTP.activate(user, secret)
+    return secret
+
+
+@pytest.fixture
+def mum(db) -> User:
+    return make_member("amy@example.net", "Amy")
+
+
+@pytest.fixture
+def other_mum(db) -> User:
+    return make_member("beth@example.net", "Beth")
+
+
+@pytest.fixture
+def volunteer(db) -> User:
+    return make_person("val@example.net", "Val", Role.VOLUNTEER)
+
+
+@pytest.fixture
+def coordinator(db) -> User:
+    """A coordinator with TOTP set up, as every real coordinator must have."""
+    user = make_person("cora@example.net", "Cora", Role.COORDINATOR)
+    activate_totp(user)
+    return user
+
+
+@pytest.fixture
+def coordinator_without_mfa(db) -> User:
+    return make_person("cleo@example.net", "Cleo", Role.COORDINATOR)
+
+
+@pytest.fixture
+def site_admin(db) -> User:
+    user = User.objects.create_superuser(email="ada@example.net", password=PASSWORD)
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    activate_totp(user)
+    return user

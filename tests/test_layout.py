@@ -1,0 +1,49 @@
+"""The project's shape: things a newcomer and a deployment rely on."""
+
+import importlib
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_platform_folder_is_not_a_package_so_the_stdlib_module_still_works():
+    assert not (ROOT / "platform" / "__init__.py").exists()
+    result = subprocess.run(
+        [sys.executable, "-c", "import platform, uuid; print(platform.system()); uuid.uuid4()"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert result.stdout.strip() in {"Linux", "Darwin", "Windows"}
+
+
+def test_site_package_is_importable_as_village():
+    assert importlib.import_module("village.settings").BASE_DIR == ROOT
+
+
+def test_docker_compose_names_web_db_and_redis_with_health_checks():
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    services = compose["services"]
+    assert {"web", "db", "redis"} <= set(services)
+    for name in ("web", "db", "redis"):
+        assert "healthcheck" in services[name], name
+    web = services["web"]
+    assert web["environment"]["VILLAGE_ENV"] == "production"
+    assert "migrate" in web["command"]
+    assert "daphne" in web["command"]
+    assert web["depends_on"]["db"]["condition"] == "service_healthy"
+    assert {"pgdata", "redisdata"} <= set(compose["volumes"])
+
+
+def test_every_dependency_has_a_tested_lower_bound():
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    requirements = project["dependencies"] + project["optional-dependencies"]["dev"]
+    unbounded = [r for r in requirements if ">=" not in r]
+    assert unbounded == []
