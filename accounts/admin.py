@@ -11,7 +11,15 @@ class UserAdmin(admin.ModelAdmin):
     list_display = ["display_name", "email", "role", "is_superuser", "is_active"]
     list_filter = ["role", "is_active", "is_superuser"]
     search_fields = ["display_name", "email"]
-    fields = ["email", "display_name", "role", "is_active", "is_superuser", "date_joined", "last_login"]
+    fields = [
+        "email",
+        "display_name",
+        "role",
+        "is_active",
+        "is_superuser",
+        "date_joined",
+        "last_login",
+    ]
     readonly_fields = ["email", "role", "is_superuser", "date_joined", "last_login"]
 
     def has_add_permission(self, request):

@@ -46,9 +46,14 @@ class MemberSignupForm(SignupForm):
         help_text="Others in Village see this name. It doesn't have to be your real name.",
     )
     stage = forms.ChoiceField(choices=Stage.choices, widget=forms.RadioSelect, label="Are you…")
-    due_date = forms.DateField(required=False, widget=DateInput, label="Due date")
+    due_date = forms.DateField(
+        required=False, widget=DateInput, label="Due date", help_text="If you're pregnant."
+    )
     baby_birth_date = forms.DateField(
-        required=False, widget=DateInput, label="Your baby's date of birth"
+        required=False,
+        widget=DateInput,
+        label="Your baby's date of birth",
+        help_text="If your baby is born. Use your youngest child's date of birth.",
     )
     referral_source = forms.ChoiceField(
         choices=ReferralSource.choices, label="How did you hear about us?"

@@ -173,9 +173,7 @@ def _send_invitation(invitation: Invitation, link: str) -> None:
 def accept_invitation(*, token: str, display_name: str, password: str) -> User:
     """Create the invited person's account, with her email already verified."""
     with transaction.atomic():
-        invitation = (
-            Invitation.objects.select_for_update().filter(token=token).first()
-        )
+        invitation = Invitation.objects.select_for_update().filter(token=token).first()
         if invitation is None or not invitation.is_usable:
             raise AccountError("This invitation has expired or has been used already.")
         if User.objects.filter(email__iexact=invitation.email).exists():

@@ -49,7 +49,10 @@ def profile(request):
             return redirect("profile")
     else:
         form = ProfileForm(
-            initial={"display_name": user.display_name, "email_notifications": user.email_notifications}
+            initial={
+                "display_name": user.display_name,
+                "email_notifications": user.email_notifications,
+            }
         )
     return render(
         request,
@@ -193,4 +196,6 @@ def accept_invitation(request, token: str):
                 return redirect("home")
     else:
         form = AcceptInvitationForm()
-    return render(request, "accounts/accept_invitation.html", {"form": form, "invitation": invitation})
+    return render(
+        request, "accounts/accept_invitation.html", {"form": form, "invitation": invitation}
+    )

@@ -11,12 +11,10 @@ from dataclasses import dataclass
 DEFAULT_CRISIS_CARD = (
     "It sounds like things are really hard right now. You don't have to cope with "
     "this on your own.",
-    "If you or your baby are in danger now, or you have hurt yourself, call 999 "
-    "or go to A&E.",
+    "If you or your baby are in danger now, or you have hurt yourself, call 999 or go to A&E.",
     "Urgent mental health help: call NHS 111 and choose the mental health option. "
     "It's free, any time.",
-    "Talk to someone now: Samaritans on 116 123 (free, any time), or text SHOUT "
-    "to 85258.",
+    "Talk to someone now: Samaritans on 116 123 (free, any time), or text SHOUT to 85258.",
     "Not safe at home? National Domestic Abuse Helpline: 0808 2000 247 (free, "
     "any time). If you call 999 from a mobile and can't speak, press 55.",
     "Feeling confused, not sleeping, seeing or hearing things after birth? That "

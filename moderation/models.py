@@ -72,10 +72,6 @@ class AuditEntry(models.Model):
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.action}"
 
-    @property
-    def action_label(self) -> str:
-        return AuditAction.LABELS.get(self.action, self.action)
-
     def save(self, *args, **kwargs):
         if self.pk is not None:
             raise AuditLogIsAppendOnly("Audit entries cannot be changed.")
@@ -83,3 +79,7 @@ class AuditEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AuditLogIsAppendOnly("Audit entries cannot be deleted.")
+
+    @property
+    def action_label(self) -> str:
+        return AuditAction.LABELS.get(self.action, self.action)

@@ -66,8 +66,16 @@ class DaphneServer:
             env.pop("REDIS_URL", None)
         self.log = self.log_path.open("w")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port),
-             "village.asgi:application"],
+            [
+                sys.executable,
+                "-m",
+                "daphne",
+                "-b",
+                "127.0.0.1",
+                "-p",
+                str(self.port),
+                "village.asgi:application",
+            ],
             cwd=ROOT,
             env=env,
             stdout=self.log,

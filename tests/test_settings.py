@@ -7,7 +7,10 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PROBE = "from django.conf import settings; print(settings.VILLAGE_ENV, settings.DEBUG, settings.DATABASES['default']['ENGINE'], settings.CHANNEL_LAYERS['default']['BACKEND'])"
+PROBE = (
+    "from django.conf import settings as s; print(s.VILLAGE_ENV, s.DEBUG,"
+    " s.DATABASES['default']['ENGINE'], s.CHANNEL_LAYERS['default']['BACKEND'])"
+)
 
 PRODUCTION = {
     "VILLAGE_ENV": "production",

@@ -25,7 +25,7 @@ DEMO = not PRODUCTION
 
 # --- Core -----------------------------------------------------------------
 
-_DEMO_SECRET_KEY = "django-insecure-village-demo-key-never-use-in-production"
+_DEMO_SECRET_KEY = "django-insecure-village-demo-key-never-use-in-production"  # noqa: S105
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="" if PRODUCTION else _DEMO_SECRET_KEY)
 if PRODUCTION and (
     len(SECRET_KEY) < 50 or SECRET_KEY.startswith("django-insecure") or len(set(SECRET_KEY)) < 5
@@ -101,13 +101,13 @@ TEMPLATES = [
 if PRODUCTION and "DATABASE_URL" not in env:
     raise ImproperlyConfigured("Production needs DATABASE_URL (PostgreSQL).")
 DATABASES = {
-    "default": env.db_url(
-        "DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'village.sqlite3'}"
-    )
+    "default": env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'village.sqlite3'}")
 }
 _db = DATABASES["default"]
 if PRODUCTION and _db["ENGINE"] != "django.db.backends.postgresql":
-    raise ImproperlyConfigured("Production needs PostgreSQL: DATABASE_URL is not a postgres:// URL.")
+    raise ImproperlyConfigured(
+        "Production needs PostgreSQL: DATABASE_URL is not a postgres:// URL."
+    )
 if _db["ENGINE"] == "django.db.backends.sqlite3":
     VAR_DIR.mkdir(exist_ok=True)
     # A file test database, so that subprocess servers (browser tests) see it.

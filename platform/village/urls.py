@@ -2,8 +2,8 @@ from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
-from moderation import views as moderation_views
 from chat import views as chat_views
+from moderation import views as moderation_views
 
 # The admin login goes through allauth: throttled, verified, MFA-checked.
 admin.site.login = secure_admin_login(admin.site.login)

@@ -18,9 +18,7 @@ TODAY = date(2026, 11, 26)
     ],
 )
 def test_child_must_be_under_24_months(birth, eligible):
-    result = check_eligibility(
-        pregnant=False, due_date=None, baby_birth_date=birth, today=TODAY
-    )
+    result = check_eligibility(pregnant=False, due_date=None, baby_birth_date=birth, today=TODAY)
     assert result.eligible is eligible
 
 
@@ -47,9 +45,13 @@ def test_birth_date_in_the_future_asks_to_check():
 
 
 def test_missing_dates_are_asked_for():
-    assert "due date" in check_eligibility(
-        pregnant=True, due_date=None, baby_birth_date=None, today=TODAY
-    ).reason
-    assert "date of birth" in check_eligibility(
-        pregnant=False, due_date=None, baby_birth_date=None, today=TODAY
-    ).reason
+    assert (
+        "due date"
+        in check_eligibility(pregnant=True, due_date=None, baby_birth_date=None, today=TODAY).reason
+    )
+    assert (
+        "date of birth"
+        in check_eligibility(
+            pregnant=False, due_date=None, baby_birth_date=None, today=TODAY
+        ).reason
+    )

@@ -8,7 +8,9 @@ pytestmark = pytest.mark.django_db
 
 def test_member_changes_display_name_and_email_preference(client, mum):
     client.force_login(mum)
-    response = client.post(reverse("profile"), {"display_name": "  Amy   B ", "email_notifications": ""})
+    response = client.post(
+        reverse("profile"), {"display_name": "  Amy   B ", "email_notifications": ""}
+    )
     assert response.status_code == 302
     mum.refresh_from_db()
     assert mum.display_name == "Amy B"

@@ -31,7 +31,9 @@ def test_role_change_by_a_coordinator_is_recorded_in_the_audit_log(client, coord
 
 def test_role_change_needs_a_reason_and_changes_nothing_without_one(client, coordinator, mum):
     client.force_login(coordinator)
-    response = client.post(reverse("staff_person", args=[mum.pk]), {"role": "volunteer", "reason": ""})
+    response = client.post(
+        reverse("staff_person", args=[mum.pk]), {"role": "volunteer", "reason": ""}
+    )
     assert response.status_code == 200
     mum.refresh_from_db()
     assert mum.role == Role.MEMBER
@@ -105,7 +107,11 @@ def test_coordinator_invites_a_volunteer_who_accepts_and_is_verified(
     client.logout()
     response = client.post(
         link,
-        {"display_name": "Nell", "password1": "another long passphrase", "password2": "another long passphrase"},
+        {
+            "display_name": "Nell",
+            "password1": "another long passphrase",
+            "password2": "another long passphrase",
+        },
     )
     assert response.status_code == 302
     volunteer = User.objects.get(email="new.vol@example.net")

@@ -53,9 +53,7 @@ class BrowserThread:
         from playwright.sync_api import sync_playwright
 
         self.playwright = sync_playwright().start()
-        self.browser = self.playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS
-        )
+        self.browser = self.playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
 
     def _stop(self) -> None:
         self.browser.close()
@@ -102,6 +100,7 @@ def browse(browser_thread, village_server, transactional_db):
     The page keeps its state between calls, so a test can do database work in
     its own thread between two steps in the browser.
     """
+
     def open_page():
         context = browser_thread.browser.new_context(viewport=PHONE, base_url=village_server.url)
         page = context.new_page()

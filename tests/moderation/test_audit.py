@@ -49,9 +49,12 @@ def test_postgresql_refuses_update_and_delete_of_audit_rows(entry):
         "UPDATE moderation_auditentry SET reason = 'rewritten'",
         "DELETE FROM moderation_auditentry",
     ):
-        with pytest.raises(DatabaseError, match="append-only"):
-            with transaction.atomic(), connection.cursor() as cursor:
-                cursor.execute(sql)
+        with (
+            pytest.raises(DatabaseError, match="append-only"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(sql)
     with connection.cursor() as cursor:
         cursor.execute("SELECT reason FROM moderation_auditentry")
         assert cursor.fetchall() == [("training",)]
@@ -85,3 +88,13 @@ def test_members_and_volunteers_cannot_read_the_audit_log(client, mum, volunteer
     for person in (mum, volunteer):
         client.force_login(person)
         assert client.get(reverse("audit_log")).status_code == 403
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_truncate_still_empties_the_audit_table_for_the_test_flush(django_user_model):
+    actor = django_user_model.objects.create_user(email="t@example.net", display_name="T")
+    record_audit(actor=actor, action=AuditAction.ROLE_CHANGED, target=actor, reason="r")
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE moderation_auditentry")
+    assert not AuditEntry.objects.exists()

@@ -29,8 +29,12 @@ class Command(BaseCommand):
             raise CommandError("seed_demo refuses to run when VILLAGE_ENV=production.")
         with transaction.atomic():
             for email, display_name, role in DEMO_PEOPLE:
-                self._seed_person(email=email, display_name=display_name, role=role, password=password)
-        self.stdout.write(self.style.SUCCESS("Demo accounts are ready. Log in at http://127.0.0.1:8000/ with:"))
+                self._seed_person(
+                    email=email, display_name=display_name, role=role, password=password
+                )
+        self.stdout.write(
+            self.style.SUCCESS("Demo accounts are ready. Log in at http://127.0.0.1:8000/ with:")
+        )
         for email, display_name, role in DEMO_PEOPLE:
             self.stdout.write(f"  {email:<26} {display_name:<5} ({role.label.lower()})")
         self.stdout.write(f"  password: {password}")
