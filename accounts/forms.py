@@ -163,6 +163,9 @@ class ProfileForm(forms.Form):
         required=False,
         label="Send me discreet emails when something needs me (never any message content)",
     )
+    show_online = forms.BooleanField(
+        required=False, label="Let others in my rooms see when I'm online"
+    )
 
     def clean_display_name(self) -> str:
         return clean_display_name(self.cleaned_data["display_name"])

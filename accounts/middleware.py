@@ -5,8 +5,6 @@ coordinator without TOTP to the setup page when she asks for a staff page or
 the Django admin.
 """
 
-from allauth.mfa.models import Authenticator
-from allauth.mfa.utils import is_mfa_enabled
 from django.contrib import messages
 from django.shortcuts import redirect
 
@@ -23,7 +21,7 @@ class StaffMFAMiddleware:
         if (
             request.path.startswith(STAFF_PREFIXES)
             and policy.requires_mfa(request.user)
-            and not is_mfa_enabled(request.user, [Authenticator.Type.TOTP])
+            and not policy.has_mfa(request.user)
         ):
             messages.warning(
                 request,

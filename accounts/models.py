@@ -53,6 +53,9 @@ class User(AbstractUser):
         default=True,
         help_text="Discreet emails (no message content) when something needs you.",
     )
+    show_online = models.BooleanField(
+        default=True, help_text="Others in my rooms can see when I'm online."
+    )
     anonymised_at = models.DateTimeField(null=True, blank=True)
 
     USERNAME_FIELD = "email"

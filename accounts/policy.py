@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from allauth.mfa.models import Authenticator
+from allauth.mfa.utils import is_mfa_enabled
 from django.conf import settings
 
 from accounts.models import Role, User
@@ -44,3 +46,14 @@ def can_change_role(actor, *, person: User, role: str) -> bool:
 
 def can_view_safeguarding_details(actor, *, member: User) -> bool:
     return can_use_staff_pages(actor) and member.role == Role.MEMBER
+
+
+def may_open_socket(user) -> bool:
+    """A live socket is for active people; staff need MFA here just as on the pages."""
+    if not is_active_person(user):
+        return False
+    return has_mfa(user) if requires_mfa(user) else True
+
+
+def has_mfa(user) -> bool:
+    return is_mfa_enabled(user, [Authenticator.Type.TOTP])

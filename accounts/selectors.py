@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from importlib import import_module
+
+from django.conf import settings
+from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY
+from django.utils.crypto import constant_time_compare
 
 from accounts.consent import HEALTH_DATA_CONSENT_TEXT, HEALTH_DATA_CONSENT_VERSION
 from accounts.models import HealthDataConsent, User
@@ -29,3 +34,21 @@ def health_consent_status(*, user: User) -> ConsentStatus:
         text=HEALTH_DATA_CONSENT_TEXT,
         history=history,
     )
+
+
+def login_is_valid(*, user_id: int, session_key: str | None) -> bool:
+    """True while this browser login still belongs to this active user.
+
+    Sockets call this after joining their revocation groups, so that a logout
+    or password change during the handshake is not missed.
+    """
+    if not session_key:
+        return False
+    store = import_module(settings.SESSION_ENGINE).SessionStore(session_key)
+    data = store.load()
+    if str(data.get(SESSION_KEY)) != str(user_id):
+        return False
+    user = User.objects.filter(pk=user_id, is_active=True, anonymised_at__isnull=True).first()
+    if user is None:
+        return False
+    return constant_time_compare(data.get(HASH_SESSION_KEY, ""), user.get_session_auth_hash())

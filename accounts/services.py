@@ -24,6 +24,7 @@ from accounts.models import (
     Stage,
     User,
 )
+from accounts.revocation import revoke_user_sockets
 from moderation.services import AuditAction, record_audit
 
 INVITATION_LIFETIME = timedelta(days=14)
@@ -101,11 +102,14 @@ def withdraw_health_consent(*, user: User) -> int:
     return withdrawn
 
 
-def update_profile(*, user: User, display_name: str, email_notifications: bool) -> None:
+def update_profile(
+    *, user: User, display_name: str, email_notifications: bool, show_online: bool
+) -> None:
     with transaction.atomic():
         user.display_name = display_name
         user.email_notifications = email_notifications
-        user.save(update_fields=["display_name", "email_notifications"])
+        user.show_online = show_online
+        user.save(update_fields=["display_name", "email_notifications", "show_online"])
 
 
 def change_role(*, actor: User, person: User, role: str, reason: str) -> None:
@@ -126,6 +130,8 @@ def change_role(*, actor: User, person: User, role: str, reason: str) -> None:
             reason=reason.strip(),
             details={"from": previous, "to": role},
         )
+        # What her sockets may see depends on her role: they reconnect afresh.
+        revoke_user_sockets(user_id=person.pk, reason="role_changed")
 
 
 def invite(*, actor: User, email: str, role: str, accept_url_for) -> Invitation:

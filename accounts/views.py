@@ -52,6 +52,7 @@ def profile(request):
             initial={
                 "display_name": user.display_name,
                 "email_notifications": user.email_notifications,
+                "show_online": user.show_online,
             }
         )
     return render(

@@ -1,3 +1,5 @@
-"""WebSocket routes. The chat consumer arrives with the real-time core."""
+from django.urls import path
 
-websocket_urlpatterns: list = []
+from chat.consumers import ChatConsumer
+
+websocket_urlpatterns = [path("ws/chat/", ChatConsumer.as_asgi())]

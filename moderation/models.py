@@ -16,6 +16,19 @@ class AuditAction:
     SAFEGUARDING_DETAILS_VIEWED = "safeguarding_details_viewed"
     HEALTH_CONSENT_GIVEN = "health_consent_given"
     HEALTH_CONSENT_WITHDRAWN = "health_consent_withdrawn"
+    ROOM_CREATED = "room_created"
+    ROOM_CHANGED = "room_changed"
+    MEMBER_ENROLLED = "member_enrolled"
+    MEMBER_REMOVED = "member_removed"
+    LEAD_ASSIGNED = "lead_assigned"
+    LEAD_UNASSIGNED = "lead_unassigned"
+    JOIN_REQUEST_APPROVED = "join_request_approved"
+    JOIN_REQUEST_DECLINED = "join_request_declined"
+    PAIRING_CREATED = "pairing_created"
+    PAIRING_ENDED = "pairing_ended"
+    DIRECT_CHAT_OPENED = "direct_chat_opened"
+    MESSAGE_RELEASED = "message_released"
+    MESSAGE_BLOCKED = "message_blocked"
 
     LABELS = {
         ROLE_CHANGED: "Role changed",
@@ -24,6 +37,19 @@ class AuditAction:
         SAFEGUARDING_DETAILS_VIEWED: "Safeguarding details viewed",
         HEALTH_CONSENT_GIVEN: "Health-data consent given",
         HEALTH_CONSENT_WITHDRAWN: "Health-data consent withdrawn",
+        ROOM_CREATED: "Room created",
+        ROOM_CHANGED: "Room changed",
+        MEMBER_ENROLLED: "Member enrolled",
+        MEMBER_REMOVED: "Removed from a room",
+        LEAD_ASSIGNED: "Lead volunteer assigned",
+        LEAD_UNASSIGNED: "Lead volunteer unassigned",
+        JOIN_REQUEST_APPROVED: "Join request approved",
+        JOIN_REQUEST_DECLINED: "Join request declined",
+        PAIRING_CREATED: "1:1 pairing made",
+        PAIRING_ENDED: "1:1 pairing ended",
+        DIRECT_CHAT_OPENED: "Someone else's 1:1 chat opened",
+        MESSAGE_RELEASED: "Held message released",
+        MESSAGE_BLOCKED: "Held message blocked",
     }
 
 

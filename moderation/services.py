@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Literal
 
 from django.db import models
 
 from accounts.models import User
 from moderation.models import AuditAction, AuditEntry
 
-__all__ = ["AuditAction", "record_audit"]
+__all__ = ["AuditAction", "Verdict", "record_audit", "screen_message"]
 
 
 def record_audit(
@@ -35,3 +36,23 @@ def record_audit(
         reason=reason,
         details=details or {},
     )
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What happens to a message before it is stored."""
+
+    action: Literal["publish", "hold", "block"]
+    reason: str = ""
+
+
+PUBLISH = Verdict("publish")
+
+
+def screen_message(*, author: User, room_kind: str, body: str) -> Verdict:
+    """Decide whether a message is published, held for review or blocked.
+
+    Every message passes through here before it is stored. The keyword rules
+    and detectors arrive with the moderation work; until then all is published.
+    """
+    return PUBLISH

@@ -57,6 +57,7 @@ class DaphneServer:
             "VILLAGE_EMAIL_FILE_PATH": str(self.mail_dir),
             "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
             "VILLAGE_REDIS_PREFIX": settings.REDIS_PREFIX,
+            "VILLAGE_PERIODIC_IN_WEB": "0",
             "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "platform")]),
             **self.extra_env,
         }

@@ -265,3 +265,21 @@ LOGGING = {
 
 # Where "Quick exit" goes: an everyday page that draws no attention.
 VILLAGE_QUICK_EXIT_URL = env.str("VILLAGE_QUICK_EXIT_URL", default="https://www.bbc.co.uk/weather")
+
+# --- Chat ---------------------------------------------------------------------
+
+VILLAGE_MESSAGE_MAX_LENGTH = 2000
+# Per-person send limit: this many new messages in this many seconds.
+VILLAGE_SEND_RATE_COUNT = env.int("VILLAGE_SEND_RATE_COUNT", default=5)
+VILLAGE_SEND_RATE_SECONDS = env.int("VILLAGE_SEND_RATE_SECONDS", default=5)
+VILLAGE_MAX_ACTIVE_PAIRINGS = env.int("VILLAGE_MAX_ACTIVE_PAIRINGS", default=3)
+VILLAGE_OFF_SCHEDULE_SESSION_MINUTES = env.int("VILLAGE_OFF_SCHEDULE_SESSION_MINUTES", default=120)
+# Seconds a channel-layer call may take after a commit before it is given up.
+VILLAGE_LAYER_TIMEOUT = env.float("VILLAGE_LAYER_TIMEOUT", default=2.0)
+# Threads for database work from sockets (each holds a database connection).
+VILLAGE_DB_THREADS = env.int("VILLAGE_DB_THREADS", default=8)
+# Largest WebSocket text frame accepted; larger ones close the socket with 1009.
+VILLAGE_WS_MAX_FRAME_BYTES = env.int("VILLAGE_WS_MAX_FRAME_BYTES", default=16384)
+# The periodic jobs run in the web process only on the one-process demo.
+VILLAGE_PERIODIC_IN_WEB = env.bool("VILLAGE_PERIODIC_IN_WEB", default=not REDIS_URL)
+VILLAGE_PERIODIC_INTERVAL_SECONDS = env.int("VILLAGE_PERIODIC_INTERVAL_SECONDS", default=20)

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from accounts.models import MemberProfile, ReferralSource, Role, SafeguardingDetails, Stage, User
 from accounts.services import give_health_consent
+from chat.demo import seed_demo_rooms
 
 DEMO_PEOPLE = [
     # email, display name, role
@@ -28,18 +29,21 @@ class Command(BaseCommand):
         if settings.PRODUCTION:
             raise CommandError("seed_demo refuses to run when VILLAGE_ENV=production.")
         with transaction.atomic():
-            for email, display_name, role in DEMO_PEOPLE:
-                self._seed_person(
+            people = {
+                display_name: self._seed_person(
                     email=email, display_name=display_name, role=role, password=password
                 )
+                for email, display_name, role in DEMO_PEOPLE
+            }
+            seed_demo_rooms(people)
         self.stdout.write(
-            self.style.SUCCESS("Demo accounts are ready. Log in at http://127.0.0.1:8000/ with:")
+            self.style.SUCCESS("Demo accounts and rooms are ready. Log in at http://127.0.0.1:8000/ with:")
         )
         for email, display_name, role in DEMO_PEOPLE:
             self.stdout.write(f"  {email:<26} {display_name:<5} ({role.label.lower()})")
         self.stdout.write(f"  password: {password}")
 
-    def _seed_person(self, *, email: str, display_name: str, role: str, password: str) -> None:
+    def _seed_person(self, *, email: str, display_name: str, role: str, password: str) -> User:
         user, created = User.objects.get_or_create(
             email=email, defaults={"display_name": display_name, "role": role}
         )
@@ -65,3 +69,5 @@ class Command(BaseCommand):
                 emergency_contact_phone="07700 900456",
             )
             give_health_consent(user=user)
+        return user
+        return user

@@ -1,0 +1,323 @@
+"""The one WebSocket of a browser tab: `/ws/chat/`.
+
+Thin: decode and check a frame, call one service on a database thread, send
+the result. Events from the channel layer are filtered per person by the
+policy before they reach the browser. docs/protocol.md is the contract.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import json
+import logging
+import time
+from typing import Any
+
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import DatabaseError, InterfaceError, OperationalError
+
+from accounts.policy import may_open_socket
+from accounts.selectors import login_is_valid
+from chat import periodic, policy, presence, services
+from chat.protocol import Frame, FrameError, parse_frame, person
+from chat.selectors import rooms_for
+from village.dbwork import in_db_thread
+from village.realtime import (
+    coordinators_group,
+    login_session_group,
+    room_group,
+    send_to_group,
+    user_group,
+)
+
+log = logging.getLogger("village.chat")
+
+REVOKED_CLOSE_CODE = 4001
+TYPING_EVERY = 2.0  # seconds between typing events from one socket per room
+
+
+class ChatConsumer(AsyncWebsocketConsumer):
+    async def connect(self) -> None:
+        self.user = self.scope.get("user")
+        self.session_key = getattr(self.scope.get("session"), "session_key", None)
+        self.rooms: dict[int, policy.RoomAccess] = {}
+        self.presence_entries: dict[int, str] = {}
+        self.last_typing: dict[int, float] = {}
+        self.refresh_task: asyncio.Task | None = None
+        self.closing = False
+        if not self.user or not self.user.is_authenticated or not self.session_key:
+            await self.close()
+            return
+        if not await in_db_thread(may_open_socket)(self.user):
+            await self.close()
+            return
+        self.groups_joined = [user_group(self.user.pk), login_session_group(self.session_key)]
+        if self.user.role == "coordinator":
+            self.groups_joined.append(coordinators_group())
+        for group in self.groups_joined:
+            await self.channel_layer.group_add(group, self.channel_name)
+        await self.accept()
+        # Re-check after joining the revocation groups: a logout or password
+        # change during the handshake would otherwise be missed.
+        if not await in_db_thread(login_is_valid)(
+            user_id=self.user.pk, session_key=self.session_key
+        ):
+            await self.revoke("logged_out")
+            return
+        periodic.start_in_web_process()
+        rooms = await in_db_thread(rooms_for)(user=self.user)
+        await self.send_json({"type": "hello", "user": person(self.user), "rooms": rooms})
+        self.refresh_task = asyncio.create_task(self.refresh_presence())
+
+    async def disconnect(self, code: int) -> None:
+        if self.refresh_task is not None:
+            self.refresh_task.cancel()
+        for room_id in list(self.rooms):
+            await self.leave_room(room_id)
+        for group in getattr(self, "groups_joined", []):
+            await self.channel_layer.group_discard(group, self.channel_name)
+
+    # --- frames from the browser ---------------------------------------------
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if self.closing:
+            return
+        if text_data is None:
+            await self.send_error(FrameError("bad_frame", "Send JSON text frames, not binary."))
+            return
+        if len(text_data.encode("utf-8", "surrogatepass")) > settings.VILLAGE_WS_MAX_FRAME_BYTES:
+            await self.close(code=1009)
+            return
+        try:
+            frame = parse_frame(text_data)
+        except FrameError as error:
+            await self.send_error(error)
+            return
+        handler = getattr(self, f"frame_{frame.type}")
+        try:
+            await handler(frame)
+        except services.ChatError as error:
+            await self.send_error(
+                FrameError(error.code, error.detail, ref=frame.ref, **error.extra)
+            )
+        except PermissionDenied:
+            await self.send_error(FrameError("forbidden", services.NOT_AVAILABLE, ref=frame.ref))
+        except (OperationalError, InterfaceError):
+            log.warning("database unavailable for a %s frame", frame.type, exc_info=True)
+            await self.send_error(
+                FrameError(
+                    "unavailable",
+                    "We can't reach our database just now. Nothing was changed or it may have "
+                    "been; retrying is safe.",
+                    ref=frame.ref,
+                )
+            )
+        except DatabaseError:
+            log.exception("database error for a %s frame", frame.type)
+            await self.send_error(
+                FrameError("server_error", "Something went wrong.", ref=frame.ref)
+            )
+        except Exception:
+            log.exception("error handling a %s frame", frame.type)
+            await self.send_error(
+                FrameError("server_error", "Something went wrong.", ref=frame.ref)
+            )
+
+    async def frame_join(self, frame: Frame) -> None:
+        room_id = frame["room"]
+        # Subscribe before reading, so nothing published in between is missed
+        # (duplicates are harmless: clients keep messages by seq).
+        await self.channel_layer.group_add(room_group(room_id), self.channel_name)
+        try:
+            result = await in_db_thread(services.join_room)(
+                user=self.user,
+                room_id=room_id,
+                after_seq=frame["after_seq"],
+                reason=frame["reason"],
+            )
+        except BaseException:
+            if room_id not in self.rooms:
+                await self.channel_layer.group_discard(room_group(room_id), self.channel_name)
+            raise
+        self.rooms[room_id] = result.access
+        online = await self.enter_presence(room_id)
+        await self.send_json(
+            {
+                "type": "joined",
+                "room": room_id,
+                "messages": result.messages,
+                "held": result.held,
+                "more": result.more,
+                "session_open": result.session_open,
+                "read_only": result.read_only,
+                "online": online,
+            }
+        )
+
+    async def frame_send(self, frame: Frame) -> None:
+        result = await in_db_thread(services.send_message)(
+            author=self.user,
+            room_id=frame["room"],
+            client_id=frame["client_id"],
+            body=frame["body"],
+        )
+        await self.send_json(
+            {
+                "type": "ack",
+                "client_id": frame["client_id"],
+                "status": result.status,
+                "message": result.message,
+            }
+        )
+
+    async def frame_history(self, frame: Frame) -> None:
+        page = await in_db_thread(services.history)(
+            user=self.user,
+            room_id=frame["room"],
+            before_seq=frame["before_seq"],
+            after_seq=frame["after_seq"],
+            limit=frame["limit"],
+        )
+        await self.send_json(
+            {"type": "history", "room": frame["room"], "messages": page.messages, "more": page.more}
+        )
+
+    async def frame_typing(self, frame: Frame) -> None:
+        room_id = frame["room"]
+        access = self.rooms.get(room_id)
+        if access is None or not access.can_post or access.read_only:
+            raise services.ChatError("forbidden", "Join the room before typing in it.")
+        now = time.monotonic()
+        if now - self.last_typing.get(room_id, 0.0) < TYPING_EVERY:
+            return
+        self.last_typing[room_id] = now
+        await send_to_group(
+            room_group(room_id), {"type": "chat.typing", "room": room_id, "user": person(self.user)}
+        )
+
+    async def frame_read(self, frame: Frame) -> None:
+        await in_db_thread(services.mark_read)(
+            user=self.user, room_id=frame["room"], seq=frame["seq"]
+        )
+
+    async def frame_session(self, frame: Frame) -> None:
+        service = services.open_session if frame["action"] == "open" else services.close_session
+        await in_db_thread(service)(actor=self.user, room_id=frame["room"])
+
+    async def frame_leave(self, frame: Frame) -> None:
+        await self.leave_room(frame["room"])
+
+    async def frame_delete(self, frame: Frame) -> None:
+        await in_db_thread(services.delete_message)(actor=self.user, message_id=frame["message"])
+
+    async def frame_release(self, frame: Frame) -> None:
+        await in_db_thread(services.release_held_message)(
+            actor=self.user, message_id=frame["message"]
+        )
+
+    async def frame_block(self, frame: Frame) -> None:
+        await in_db_thread(services.block_held_message)(
+            actor=self.user, message_id=frame["message"]
+        )
+
+    # --- events from the channel layer -------------------------------------------
+
+    async def chat_message(self, event: dict[str, Any]) -> None:
+        await self.forward_message("message", event)
+
+    async def chat_message_update(self, event: dict[str, Any]) -> None:
+        await self.forward_message("message_update", event)
+
+    async def chat_typing(self, event: dict[str, Any]) -> None:
+        if event["room"] in self.rooms and event["user"]["id"] != self.user.pk:
+            await self.send_json({"type": "typing", "room": event["room"], "user": event["user"]})
+
+    async def chat_presence(self, event: dict[str, Any]) -> None:
+        if event["room"] in self.rooms:
+            await self.send_json(
+                {"type": "presence", "room": event["room"], "online": event["online"]}
+            )
+
+    async def chat_session(self, event: dict[str, Any]) -> None:
+        room_id = event["room"]
+        if room_id not in self.rooms:
+            return
+        await self.send_json({"type": "session", "room": room_id, "open": event["open"]})
+        if event["open"]:
+            # Being in the room when its session opens counts as attending.
+            await in_db_thread(services.record_attendance)(user=self.user, room_id=room_id)
+
+    async def chat_room_update(self, event: dict[str, Any]) -> None:
+        room_id = event["room"]
+        if room_id in self.rooms:
+            self.rooms[room_id] = dataclasses.replace(
+                self.rooms[room_id], read_only=event["read_only"]
+            )
+        await self.send_json(
+            {"type": "room_update", "room": room_id, "read_only": event["read_only"]}
+        )
+
+    async def chat_room_added(self, event: dict[str, Any]) -> None:
+        await self.send_json({"type": "room_added", "room": event["room"]})
+
+    async def chat_room_removed(self, event: dict[str, Any]) -> None:
+        await self.leave_room(event["room"])
+        await self.send_json({"type": "room_removed", "room": event["room"]})
+
+    async def chat_revoke(self, event: dict[str, Any]) -> None:
+        await self.revoke(event["reason"])
+
+    # --- helpers ----------------------------------------------------------------
+
+    async def forward_message(self, kind: str, event: dict[str, Any]) -> None:
+        access = self.rooms.get(event["room"])
+        if access is None:
+            return
+        shown = policy.visible_message(self.user.pk, access, event["message"])
+        if shown is not None:
+            await self.send_json({"type": kind, "room": event["room"], "message": shown})
+
+    async def enter_presence(self, room_id: int) -> list[dict[str, Any]]:
+        if self.user.show_online and room_id not in self.presence_entries:
+            entry = presence.entry(socket=self.channel_name, person=person(self.user))
+            self.presence_entries[room_id] = entry
+            await asyncio.to_thread(presence.enter, room_id=room_id, entry=entry)
+            return await self.announce_presence(room_id)
+        return await asyncio.to_thread(presence.online, room_id=room_id)
+
+    async def announce_presence(self, room_id: int) -> list[dict[str, Any]]:
+        online = await asyncio.to_thread(presence.online, room_id=room_id)
+        await send_to_group(
+            room_group(room_id), {"type": "chat.presence", "room": room_id, "online": online}
+        )
+        return online
+
+    async def leave_room(self, room_id: int) -> None:
+        self.rooms.pop(room_id, None)
+        await self.channel_layer.group_discard(room_group(room_id), self.channel_name)
+        entry = self.presence_entries.pop(room_id, None)
+        if entry is not None:
+            await asyncio.to_thread(presence.leave, room_id=room_id, entry=entry)
+            await self.announce_presence(room_id)
+
+    async def refresh_presence(self) -> None:
+        while True:
+            await asyncio.sleep(presence.REFRESH_EVERY)
+            for room_id, entry in list(self.presence_entries.items()):
+                await asyncio.to_thread(presence.enter, room_id=room_id, entry=entry)
+
+    async def revoke(self, reason: str) -> None:
+        if self.closing:
+            return
+        self.closing = True
+        await self.send_json({"type": "revoked", "reason": reason})
+        await self.close(code=REVOKED_CLOSE_CODE)
+
+    async def send_json(self, content: dict[str, Any]) -> None:
+        await self.send(text_data=json.dumps(content, ensure_ascii=False, separators=(",", ":")))
+
+    async def send_error(self, error: FrameError) -> None:
+        await self.send_json(error.as_frame())

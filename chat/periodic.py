@@ -1,0 +1,68 @@
+"""The periodic jobs of the chat, run in exactly one place.
+
+With REDIS_URL set they run in their own process (`manage.py run_periodic`,
+a docker-compose service) and web processes never run them. On the
+one-process demo (in-memory layer) the web process starts them itself on
+first use, since daphne has no ASGI lifespan hook. Tests drive `run_once`
+with a clock of their own.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from datetime import datetime
+
+from django.conf import settings
+from django.db import close_old_connections
+from django.utils import timezone
+
+from chat import services
+
+log = logging.getLogger("village.periodic")
+
+Clock = Callable[[], datetime]
+
+
+def run_once(*, clock: Clock = timezone.now) -> dict[str, int]:
+    """Run every periodic job once at the clock's time; returns what each did."""
+    now = clock()
+    closed = services.close_due_sessions(now=now)
+    for session in closed:
+        log.info("closed session %s of room %s at its end", session.pk, session.room_id)
+    return {"sessions_closed": len(closed)}
+
+
+def run_forever(*, stop: threading.Event, clock: Clock = timezone.now, interval: float | None = None) -> None:
+    """Run the jobs every `interval` seconds until `stop` is set; errors are logged."""
+    interval = interval or settings.VILLAGE_PERIODIC_INTERVAL_SECONDS
+    while not stop.is_set():
+        try:
+            run_once(clock=clock)
+        except Exception:
+            log.exception("periodic jobs failed; trying again in %s s", interval)
+        finally:
+            close_old_connections()
+        stop.wait(interval)
+
+
+_in_web: threading.Thread | None = None
+_in_web_lock = threading.Lock()
+
+
+def start_in_web_process() -> None:
+    """Start the jobs in this web process, once, if this deployment runs them here."""
+    global _in_web
+    if not settings.VILLAGE_PERIODIC_IN_WEB:
+        return
+    with _in_web_lock:
+        if _in_web is None:
+            _in_web = threading.Thread(
+                target=run_forever,
+                kwargs={"stop": threading.Event()},
+                name="village-periodic",
+                daemon=True,
+            )
+            _in_web.start()
+            log.info("periodic jobs started inside the web process (one-process demo)")

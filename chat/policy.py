@@ -1,0 +1,134 @@
+"""Who may do what in rooms. Services, consumers, views and templates ask here.
+
+Every decision about reading, posting, sessions, pairings and held messages
+is made in this module and nowhere else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from accounts.models import Role, User
+from accounts.policy import is_active_person
+from chat.models import Membership, Message, Room
+
+
+@dataclass(frozen=True)
+class RoomAccess:
+    """What one person may do in one room, decided once per request."""
+
+    room_id: int
+    can_read: bool = False
+    # The room's volunteers and coordinators: see held messages, act on them.
+    is_room_staff: bool = False
+    # Allowed to post here at all (sessions and endings are checked separately).
+    can_post: bool = False
+    # A coordinator opening a 1:1 she is not part of must say why (audited).
+    needs_reason: bool = False
+    # A 1:1 after its planned ending.
+    read_only: bool = False
+
+
+NO_ACCESS = RoomAccess(room_id=0)
+
+
+def room_access(user: User, room: Room, membership: Membership | None) -> RoomAccess:
+    """Decide `user`'s access to `room`; `membership` is hers in it, if any."""
+    if not is_active_person(user):
+        return NO_ACCESS
+    member_here = membership is not None and membership.removed_at is None
+    coordinator = user.role == Role.COORDINATOR
+    if room.is_direct:
+        pairing = getattr(room, "pairing", None)
+        ended = pairing is not None and pairing.ended_at is not None
+        if member_here:
+            return RoomAccess(
+                room_id=room.pk,
+                can_read=True,
+                is_room_staff=membership.role == Membership.Role.LEAD,
+                can_post=True,
+                read_only=ended,
+            )
+        if coordinator:
+            # Readable with a stated reason; never hers to post in.
+            return RoomAccess(
+                room_id=room.pk,
+                can_read=True,
+                is_room_staff=True,
+                needs_reason=True,
+                read_only=ended,
+            )
+        return NO_ACCESS
+    if member_here:
+        return RoomAccess(
+            room_id=room.pk,
+            can_read=True,
+            is_room_staff=membership.role == Membership.Role.LEAD,
+            can_post=True,
+        )
+    if coordinator:
+        return RoomAccess(room_id=room.pk, can_read=True, is_room_staff=True, can_post=True)
+    return NO_ACCESS
+
+
+def can_manage_rooms(user: User) -> bool:
+    """Create rooms, enrol and remove members, assign leads, pair, end pairings."""
+    return is_active_person(user) and user.role == Role.COORDINATOR
+
+
+def can_manage_session(access: RoomAccess, room: Room) -> bool:
+    """Open and close sessions: the room's lead volunteers and coordinators."""
+    return not room.is_direct and not room.always_open and access.is_room_staff
+
+
+def can_be_enrolled(user: User) -> bool:
+    return is_active_person(user) and user.role == Role.MEMBER
+
+
+def can_lead(user: User) -> bool:
+    return is_active_person(user) and user.role in (Role.VOLUNTEER, Role.COORDINATOR)
+
+
+def can_request_to_join(user: User, room: Room) -> bool:
+    return can_be_enrolled(user) and not room.is_direct and room.allows_join_requests
+
+
+def can_be_paired(member: User, volunteer: User) -> bool:
+    return (
+        is_active_person(member)
+        and is_active_person(volunteer)
+        and member.role == Role.MEMBER
+        and volunteer.role == Role.VOLUNTEER
+    )
+
+
+def can_delete_message(user: User, message: Message) -> bool:
+    return message.author_id == user.pk and message.status in (
+        Message.Status.PUBLISHED,
+        Message.Status.HELD,
+    )
+
+
+def can_decide_held_message(user: User, access: RoomAccess, message: Message) -> bool:
+    """Release or block a held message: the room's staff, never on their own."""
+    return (
+        access.is_room_staff
+        and message.status == Message.Status.HELD
+        and message.author_id != user.pk
+    )
+
+
+def visible_message(viewer_id: int, access: RoomAccess, message: dict[str, Any]) -> dict | None:
+    """The form of `message` this viewer may see, or None if she may not see it.
+
+    Held and blocked messages reach only their author and the room's staff;
+    hidden and deleted ones reach members without their body.
+    """
+    mine = message["author"]["id"] == viewer_id
+    status = message["status"]
+    if status in (Message.Status.HELD, Message.Status.BLOCKED):
+        return message if (mine or access.is_room_staff) else None
+    if status in (Message.Status.HIDDEN, Message.Status.DELETED) and not access.is_room_staff:
+        return {**message, "body": None}
+    return message

@@ -1,0 +1,102 @@
+"""Who is online in a room: one entry per socket, shared across processes.
+
+Each socket refreshes its entries every REFRESH_EVERY seconds; an entry not
+refreshed within PRESENCE_TTL seconds (its process died) no longer counts.
+A person who chose to appear offline has no entry at all.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import threading
+import time
+from collections import defaultdict
+from typing import Any
+
+import redis
+
+from village.ephemeral import get_redis, key
+
+log = logging.getLogger("village.chat")
+
+PRESENCE_TTL = 90
+REFRESH_EVERY = 30
+
+_local: dict[int, dict[str, float]] = defaultdict(dict)
+_local_lock = threading.Lock()
+
+
+def _room_key(room_id: int) -> str:
+    return key("presence", room_id)
+
+
+def entry(*, socket: str, person: dict[str, Any]) -> str:
+    """The stored form of one socket's presence (the same string enters and leaves)."""
+    return json.dumps({"socket": socket, "person": person}, sort_keys=True)
+
+
+def _tolerant(default):
+    """Presence is a nicety: a Redis failure is logged and never breaks a chat."""
+
+    def wrap(fn):
+        @functools.wraps(fn)
+        def call(*args, **kwargs):
+            try:
+                return fn(*args, **kwargs)
+            except redis.RedisError:
+                log.warning("presence unavailable", exc_info=True)
+                return default
+
+        return call
+
+    return wrap
+
+
+@_tolerant(None)
+def enter(*, room_id: int, entry: str) -> None:
+    """Mark a socket's person online in the room (also how a socket refreshes)."""
+    now = time.time()
+    client = get_redis()
+    if client is not None:
+        pipe = client.pipeline()
+        pipe.zadd(_room_key(room_id), {entry: now})
+        pipe.expire(_room_key(room_id), PRESENCE_TTL * 2)
+        pipe.execute()
+        return
+    with _local_lock:
+        _local[room_id][entry] = now
+
+
+@_tolerant(None)
+def leave(*, room_id: int, entry: str) -> None:
+    client = get_redis()
+    if client is not None:
+        client.zrem(_room_key(room_id), entry)
+        return
+    with _local_lock:
+        _local[room_id].pop(entry, None)
+
+
+@_tolerant([])
+def online(*, room_id: int) -> list[dict[str, Any]]:
+    """The people online in the room, once each, by display name."""
+    cutoff = time.time() - PRESENCE_TTL
+    client = get_redis()
+    if client is not None:
+        client.zremrangebyscore(_room_key(room_id), "-inf", cutoff)
+        entries = [e.decode() for e in client.zrange(_room_key(room_id), 0, -1)]
+    else:
+        with _local_lock:
+            stored = _local[room_id]
+            for stale in [e for e, seen in stored.items() if seen < cutoff]:
+                del stored[stale]
+            entries = list(stored)
+    people = {p["id"]: p for p in (json.loads(e)["person"] for e in entries)}
+    return sorted(people.values(), key=lambda p: (p["display_name"].lower(), p["id"]))
+
+
+def reset_local() -> None:
+    with _local_lock:
+        _local.clear()

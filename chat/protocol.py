@@ -1,0 +1,214 @@
+"""The WebSocket protocol's shapes: parsing client frames, serialising messages.
+
+Pure Python apart from the models it serialises: no database access here.
+docs/protocol.md documents every frame; tests hold this module to it.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+MAX_DEPTH = 4
+MAX_INT = 2**53  # the largest integer a browser's JSON keeps exactly
+HISTORY_LIMIT = 100
+JOIN_LATEST = 50
+REPORT_REASONS = ("worried", "hostile", "contact", "spam", "other")
+
+
+class FrameError(Exception):
+    """A frame the server cannot act on; becomes an `error` frame."""
+
+    def __init__(self, code: str, detail: str, ref: Any = None, **extra: Any) -> None:
+        super().__init__(detail)
+        self.code = code
+        self.detail = detail
+        self.ref = ref
+        self.extra = extra
+
+    def as_frame(self) -> dict[str, Any]:
+        return {
+            "type": "error",
+            "code": self.code,
+            "detail": self.detail,
+            "ref": self.ref,
+            **self.extra,
+        }
+
+
+@dataclass(frozen=True)
+class Frame:
+    type: str
+    fields: dict[str, Any] = field(default_factory=dict)
+
+    def __getitem__(self, name: str) -> Any:
+        return self.fields[name]
+
+    @property
+    def ref(self) -> Any:
+        return self.fields.get("client_id") or self.type
+
+
+# --- field kinds -------------------------------------------------------------
+
+
+def _id(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < MAX_INT:
+        raise ValueError("must be a positive whole number")
+    return value
+
+
+def _seq(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < MAX_INT:
+        raise ValueError("must be a whole number, 0 or more")
+    return value
+
+
+def _optional_seq(value: Any) -> int | None:
+    return None if value is None else _seq(value)
+
+
+def _limit(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= HISTORY_LIMIT:
+        raise ValueError(f"must be a whole number from 1 to {HISTORY_LIMIT}")
+    return value
+
+
+def _client_id(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError("must be a UUID string")
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        raise ValueError("must be a UUID string") from None
+
+
+def _text(max_length: int):
+    def check(value: Any) -> str:
+        if not isinstance(value, str):
+            raise ValueError("must be text")
+        if len(value) > max_length:
+            raise ValueError(f"must be at most {max_length} characters")
+        return value
+
+    return check
+
+
+def _body(value: Any) -> str:
+    # Length is the service's rule (too_long); here only the type.
+    if not isinstance(value, str):
+        raise ValueError("must be text")
+    return value
+
+
+def _choice(*options: str):
+    def check(value: Any) -> str:
+        if value not in options:
+            raise ValueError("must be one of " + ", ".join(options))
+        return value
+
+    return check
+
+
+# frame type -> (required fields and their checks, optional ones with defaults)
+FRAMES: dict[str, tuple[dict[str, Any], dict[str, tuple[Any, Any]]]] = {
+    "join": ({"room": _id}, {"after_seq": (_optional_seq, None), "reason": (_text(500), "")}),
+    "send": ({"room": _id, "client_id": _client_id, "body": _body}, {}),
+    "history": (
+        {"room": _id},
+        {
+            "before_seq": (_optional_seq, None),
+            "after_seq": (_optional_seq, None),
+            "limit": (_limit, JOIN_LATEST),
+        },
+    ),
+    "typing": ({"room": _id}, {}),
+    "read": ({"room": _id, "seq": _seq}, {}),
+    "session": ({"room": _id, "action": _choice("open", "close")}, {}),
+    "leave": ({"room": _id}, {}),
+    "delete": ({"message": _id}, {}),
+    "release": ({"message": _id}, {}),
+    "block": ({"message": _id}, {}),
+}
+
+
+def _too_deep(value: Any) -> bool:
+    """True if containers nest deeper than MAX_DEPTH (iterative: input may be hostile)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        children = (
+            item.values() if isinstance(item, dict) else item if isinstance(item, list) else ()
+        )
+        for child in children:
+            if isinstance(child, (dict, list)):
+                if depth + 1 > MAX_DEPTH:
+                    return True
+                stack.append((child, depth + 1))
+    return False
+
+
+def parse_frame(text: str) -> Frame:
+    """Turn one text frame into a checked Frame, or raise FrameError."""
+    try:
+        data = json.loads(text)
+    except RecursionError:
+        raise FrameError("bad_frame", "The frame is nested too deeply.") from None
+    except ValueError:
+        raise FrameError("bad_frame", "The frame is not valid JSON.") from None
+    if not isinstance(data, dict):
+        raise FrameError("bad_frame", "The frame must be a JSON object.")
+    if _too_deep(data):
+        raise FrameError("bad_frame", "The frame is nested too deeply.")
+    kind = data.get("type")
+    if not isinstance(kind, str):
+        raise FrameError("bad_frame", "The frame has no 'type'.")
+    ref = (data["client_id"] if isinstance(data.get("client_id"), str) else kind)[:64]
+    if kind not in FRAMES:
+        raise FrameError("unknown_type", f"Unknown frame type {kind[:40]!r}.", ref=ref)
+    required, optional = FRAMES[kind]
+    missing = [name for name in required if name not in data]
+    if missing:
+        raise FrameError("bad_frame", f"The frame lacks {', '.join(missing)}.", ref=ref)
+    unexpected = set(data) - set(required) - set(optional) - {"type"}
+    if unexpected:
+        names = ", ".join(sorted(n[:40] for n in unexpected)[:5])
+        raise FrameError("invalid", f"Unexpected field(s): {names}.", ref=ref)
+    fields: dict[str, Any] = {}
+    for name, check in required.items():
+        fields[name] = _checked(name, check, data[name], ref)
+    for name, (check, default) in optional.items():
+        fields[name] = _checked(name, check, data[name], ref) if name in data else default
+    if kind == "history" and fields["before_seq"] is not None and fields["after_seq"] is not None:
+        raise FrameError("invalid", "Give before_seq or after_seq, not both.", ref=ref)
+    return Frame(kind, fields)
+
+
+def _checked(name: str, check, value: Any, ref: Any) -> Any:
+    try:
+        return check(value)
+    except ValueError as error:
+        raise FrameError("invalid", f"'{name}' {error}.", ref=ref) from None
+
+
+# --- serialisation -------------------------------------------------------------
+
+
+def person(user) -> dict[str, Any]:
+    return {"id": user.pk, "display_name": user.display_name, "role": user.role}
+
+
+def message_payload(message) -> dict[str, Any]:
+    """The contract's message object M (the full form; policy redacts per viewer)."""
+    return {
+        "id": message.pk,
+        "seq": message.seq,
+        "room": message.room_id,
+        "author": person(message.author),
+        "body": message.body,
+        "created_at": message.created_at.isoformat(),
+        "client_id": str(message.client_id),
+        "status": message.status,
+    }

@@ -1,0 +1,160 @@
+"""Reads of the chat that more than one caller needs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db.models import Count, F, Q
+from django.utils import timezone
+
+from accounts.models import Role, User
+from chat import policy
+from chat.models import Membership, Message, Room, Session
+from chat.protocol import HISTORY_LIMIT, message_payload
+
+HELD_SHOWN = 200
+
+
+@dataclass(frozen=True)
+class MessagePage:
+    messages: list[dict[str, Any]]
+    more: bool
+
+
+def current_session(room: Room) -> Session | None:
+    """The room's open session, if one is open."""
+    return Session.objects.filter(room=room, closed_at__isnull=True).first()
+
+
+def _payloads(viewer: User, access: policy.RoomAccess, messages) -> list[dict[str, Any]]:
+    shown = (policy.visible_message(viewer.pk, access, message_payload(m)) for m in messages)
+    return [m for m in shown if m is not None]
+
+
+def visible_messages(
+    *,
+    room: Room,
+    viewer: User,
+    access: policy.RoomAccess,
+    before_seq: int | None = None,
+    after_seq: int | None = None,
+    limit: int = 50,
+) -> MessagePage:
+    """A page of the room's messages that have a seq, in seq order.
+
+    `after_seq`: the ones after it (`more`: there are later ones).
+    `before_seq` or neither: the latest ones before it (`more`: there are earlier ones).
+    """
+    limit = max(1, min(limit, HISTORY_LIMIT))
+    sequenced = Message.objects.select_related("author").filter(room=room, seq__isnull=False)
+    if after_seq is not None:
+        rows = list(sequenced.filter(seq__gt=after_seq).order_by("seq")[: limit + 1])
+        more = len(rows) > limit
+        rows = rows[:limit]
+    else:
+        if before_seq is not None:
+            sequenced = sequenced.filter(seq__lt=before_seq)
+        rows = list(sequenced.order_by("-seq")[: limit + 1])
+        more = len(rows) > limit
+        rows = rows[:limit][::-1]
+    return MessagePage(messages=_payloads(viewer, access, rows), more=more)
+
+
+def held_messages(*, room: Room, viewer: User, access: policy.RoomAccess) -> list[dict[str, Any]]:
+    """Held messages this person may see: her own, or all of the room's for its staff."""
+    held = Message.objects.select_related("author").filter(room=room, status=Message.Status.HELD)
+    if not access.is_room_staff:
+        held = held.filter(author=viewer)
+    return _payloads(viewer, access, held.order_by("created_at", "id")[:HELD_SHOWN])
+
+
+def _is_open(room: Room, open_room_ids: set[int]) -> bool:
+    if room.is_direct:
+        pairing = getattr(room, "pairing", None)
+        return pairing is not None and pairing.ended_at is None
+    return room.always_open or room.pk in open_room_ids
+
+
+def _summary(room: Room, *, open_room_ids: set[int], unread: int) -> dict[str, Any]:
+    return {
+        "id": room.pk,
+        "kind": room.kind,
+        "name": room.name,
+        "session_open": _is_open(room, open_room_ids),
+        "last_seq": room.last_seq,
+        "unread": unread,
+        "read_only": room.is_direct and not _is_open(room, open_room_ids),
+        "next_session": (
+            None if room.is_direct or room.always_open else _iso(next_session_start(room))
+        ),
+    }
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def rooms_for(*, user: User) -> list[dict[str, Any]]:
+    """The rooms in her `hello`: her rooms, with unread counts; coordinators also
+    see every group room."""
+    memberships = (
+        Membership.objects.filter(user=user, removed_at__isnull=True)
+        .select_related("room", "room__pairing")
+        .prefetch_related("room__schedule")
+        .annotate(
+            unread=Count(
+                "room__messages",
+                filter=Q(
+                    room__messages__seq__gt=F("last_read_seq"),
+                    room__messages__status=Message.Status.PUBLISHED,
+                )
+                & ~Q(room__messages__author=user),
+            )
+        )
+    )
+    rooms: dict[int, tuple[Room, int]] = {m.room_id: (m.room, m.unread) for m in memberships}
+    if user.role == Role.COORDINATOR:
+        others = Room.objects.filter(kind=Room.Kind.GROUP).exclude(pk__in=rooms)
+        for room in others.prefetch_related("schedule"):
+            rooms[room.pk] = (room, 0)
+    open_ids = set(
+        Session.objects.filter(room__in=rooms, closed_at__isnull=True).values_list(
+            "room_id", flat=True
+        )
+    )
+    ordered = sorted(
+        rooms.values(), key=lambda pair: (pair[0].kind != Room.Kind.GROUP, pair[0].name)
+    )
+    return [_summary(room, open_room_ids=open_ids, unread=unread) for room, unread in ordered]
+
+
+def room_summary(*, room: Room, user: User) -> dict[str, Any]:
+    """One room as it appears in her room list."""
+    open_ids = {room.pk} if current_session(room) is not None else set()
+    membership = Membership.objects.filter(room=room, user=user).first()
+    unread = 0
+    if membership is not None:
+        unread = (
+            Message.objects.filter(
+                room=room, seq__gt=membership.last_read_seq, status=Message.Status.PUBLISHED
+            )
+            .exclude(author=user)
+            .count()
+        )
+    return _summary(room, open_room_ids=open_ids, unread=unread)
+
+
+def next_session_start(room: Room, *, now: datetime | None = None) -> datetime | None:
+    """When the room's next scheduled session begins (None without a schedule)."""
+    now = timezone.localtime(now or timezone.now())
+    starts = []
+    for slot in room.schedule.all():
+        days_ahead = (slot.weekday - now.weekday()) % 7
+        day = now.date() + timedelta(days=days_ahead)
+        start = timezone.make_aware(datetime.combine(day, slot.starts_at))
+        if start <= now:
+            start += timedelta(days=7)
+        starts.append(start)
+    return min(starts, default=None)

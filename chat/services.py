@@ -1,0 +1,700 @@
+"""Writes to the chat: each function owns its transaction, and announces what it
+changed only after the commit.
+
+Raises ChatError (with a protocol error code) when a request cannot be met.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from accounts.models import User
+from chat import policy, ratelimit
+from chat.models import (
+    Attendance,
+    JoinRequest,
+    Membership,
+    Message,
+    Pairing,
+    Room,
+    ScheduleSlot,
+    Session,
+)
+from chat.protocol import HISTORY_LIMIT, JOIN_LATEST, message_payload
+from chat.selectors import (
+    MessagePage,
+    current_session,
+    held_messages,
+    room_summary,
+    visible_messages,
+)
+from moderation.services import AuditAction, record_audit, screen_message
+from village.realtime import broadcast_on_commit, room_group, user_group
+
+NOT_AVAILABLE = "That room doesn't exist or isn't open to you."
+# A session opened this long before a scheduled slot still counts as on schedule.
+EARLY_OPENING = timedelta(minutes=15)
+
+
+class ChatError(Exception):
+    """A request the chat refuses; `code` is the protocol's error code."""
+
+    def __init__(self, code: str, detail: str, **extra: Any) -> None:
+        super().__init__(detail)
+        self.code = code
+        self.detail = detail
+        self.extra = extra
+
+
+# --- Loading a room for a person ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class RoomContext:
+    room: Room
+    membership: Membership | None
+    access: policy.RoomAccess
+
+
+def _room_for(user: User, room_id: int, *, lock: bool = False) -> RoomContext:
+    """The room with `user`'s access to it; `forbidden` if she may not read it.
+
+    With `lock`, the room row is locked FOR NO KEY UPDATE: it serialises the
+    room's `seq` without blocking inserts that reference the room.
+    """
+    rooms = Room.objects.select_related("pairing")
+    if lock:
+        rooms = rooms.select_for_update(no_key=True, of=("self",))
+    room = rooms.filter(pk=room_id).first()
+    if room is None:
+        raise ChatError("forbidden", NOT_AVAILABLE)
+    membership = Membership.objects.filter(room=room, user=user).first()
+    access = policy.room_access(user, room, membership)
+    if not access.can_read:
+        raise ChatError("forbidden", NOT_AVAILABLE)
+    return RoomContext(room, membership, access)
+
+
+def _require(allowed: bool) -> None:
+    if not allowed:
+        raise PermissionDenied
+
+
+# --- Sending ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SendResult:
+    status: str
+    message: dict[str, Any]
+    created: bool
+
+
+def send_message(
+    *, author: User, room_id: int, client_id: uuid.UUID | str, body: str
+) -> SendResult:
+    """Store a message from `author` in the room and announce it after commit.
+
+    Idempotent per (author, client_id): a retry returns the first result, is
+    not broadcast again and does not count against the rate limit.
+    """
+    client_id = uuid.UUID(str(client_id))
+    earlier = _earlier_send(author, client_id, room_id)
+    if earlier is not None:
+        return earlier
+    if not body.strip():
+        raise ChatError("invalid", "The message is empty.")
+    if len(body) > settings.VILLAGE_MESSAGE_MAX_LENGTH:
+        raise ChatError(
+            "too_long",
+            f"Messages can be up to {settings.VILLAGE_MESSAGE_MAX_LENGTH} characters.",
+        )
+    with transaction.atomic():
+        context = _room_for(author, room_id, lock=True)
+        # A concurrent retry may have committed while this one waited for the lock.
+        earlier = _earlier_send(author, client_id, room_id)
+        if earlier is not None:
+            return earlier
+        room, session = context.room, _check_can_post(context)
+        decision = ratelimit.take_send_slot(user_id=author.pk, token=str(client_id))
+        if not decision.allowed:
+            raise ChatError(
+                "rate_limited",
+                "You're sending messages quickly. Please wait a moment.",
+                retry_after=decision.retry_after,
+            )
+        verdict = screen_message(author=author, room_kind=room.kind, body=body)
+        message = Message(
+            room=room,
+            author=author,
+            client_id=client_id,
+            body=body,
+            session=session,
+            status={
+                "publish": Message.Status.PUBLISHED,
+                "hold": Message.Status.HELD,
+                "block": Message.Status.BLOCKED,
+            }[verdict.action],
+        )
+        if message.status == Message.Status.PUBLISHED:
+            _publish(room, message)
+        try:
+            with transaction.atomic():
+                message.save()
+        except IntegrityError:
+            # The same client_id was used concurrently for another room.
+            raise ChatError("invalid", "That client_id belongs to another message.") from None
+        if message.status == Message.Status.PUBLISHED:
+            room.save(update_fields=["last_seq"])
+            if context.membership is not None:
+                Membership.objects.filter(pk=context.membership.pk).update(
+                    last_read_seq=message.seq
+                )
+        if session is not None:
+            _count_attendance(session, author)
+        payload = message_payload(message)
+        broadcast_on_commit(
+            room_group(room.pk), {"type": "chat.message", "room": room.pk, "message": payload}
+        )
+    return SendResult(status=message.status, message=payload, created=True)
+
+
+def _earlier_send(author: User, client_id: uuid.UUID, room_id: int) -> SendResult | None:
+    earlier = (
+        Message.objects.select_related("author").filter(author=author, client_id=client_id).first()
+    )
+    if earlier is None:
+        return None
+    if earlier.room_id != room_id:
+        raise ChatError("invalid", "That client_id belongs to another message.")
+    return SendResult(status=earlier.status, message=message_payload(earlier), created=False)
+
+
+def _check_can_post(context: RoomContext) -> Session | None:
+    """Raise unless the person may post now; returns the open session, if any."""
+    room, access = context.room, context.access
+    if not access.can_post:
+        raise ChatError("forbidden", "You can read this chat but not post in it.")
+    if access.read_only:
+        raise ChatError("read_only", "This chat has ended. You can still read it.")
+    if room.is_direct:
+        return None
+    session = current_session(room)
+    if room.always_open:
+        return session
+    if session is None:
+        raise ChatError(
+            "session_closed", "The group is closed just now. You can post when a session opens."
+        )
+    return session
+
+
+def _publish(room: Room, message: Message) -> None:
+    """Give `message` the room's next seq; the caller holds the room lock."""
+    room.last_seq += 1
+    message.seq = room.last_seq
+    message.status = Message.Status.PUBLISHED
+    message.published_at = timezone.now()
+
+
+def _count_attendance(session: Session, user: User) -> None:
+    attendance, _ = Attendance.objects.get_or_create(session=session, user=user)
+    Attendance.objects.filter(pk=attendance.pk).update(messages_posted=F("messages_posted") + 1)
+
+
+# --- Joining, reading --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class JoinResult:
+    room_id: int
+    access: policy.RoomAccess
+    messages: list[dict[str, Any]]
+    held: list[dict[str, Any]]
+    more: bool
+    session_open: bool
+    read_only: bool
+    summary: dict[str, Any] = field(default_factory=dict)
+
+
+def join_room(*, user: User, room_id: int, after_seq: int | None, reason: str = "") -> JoinResult:
+    """Open a room for `user`: what she missed (or the latest), and what is held.
+
+    With `after_seq`, the visible messages after it, at most 100 (`more` when
+    there are more); without, the latest 50 (`more` when there are earlier
+    ones). A coordinator opening someone else's 1:1 must give a reason, and
+    the access is written to the audit log. Joining while a session is open
+    records attendance.
+    """
+    with transaction.atomic():
+        context = _room_for(user, room_id)
+        room, access = context.room, context.access
+        if access.needs_reason:
+            if not reason.strip():
+                raise ChatError(
+                    "reason_required",
+                    "This is a private 1:1 chat. Say why you are opening it; this is recorded.",
+                )
+            record_audit(
+                actor=user,
+                action=AuditAction.DIRECT_CHAT_OPENED,
+                target=room.pairing,
+                reason=reason.strip(),
+            )
+        page = visible_messages(
+            room=room,
+            viewer=user,
+            access=access,
+            after_seq=after_seq,
+            limit=JOIN_LATEST if after_seq is None else HISTORY_LIMIT,
+        )
+        session = None if room.is_direct else current_session(room)
+        if session is not None and context.membership is not None:
+            Attendance.objects.get_or_create(session=session, user=user)
+        return JoinResult(
+            room_id=room.pk,
+            access=access,
+            messages=page.messages,
+            held=held_messages(room=room, viewer=user, access=access),
+            more=page.more,
+            session_open=_is_open(room, session),
+            read_only=access.read_only,
+            summary=room_summary(room=room, user=user),
+        )
+
+
+def _is_open(room: Room, session: Session | None) -> bool:
+    if room.is_direct:
+        return room.pairing.ended_at is None
+    return room.always_open or session is not None
+
+
+def record_attendance(*, user: User, room_id: int) -> None:
+    """She was in the room when its session opened: she attended."""
+    with transaction.atomic():
+        context = _room_for(user, room_id)
+        session = None if context.room.is_direct else current_session(context.room)
+        if session is not None and context.membership is not None:
+            Attendance.objects.get_or_create(session=session, user=user)
+
+
+def history(
+    *, user: User, room_id: int, before_seq: int | None, after_seq: int | None, limit: int
+) -> MessagePage:
+    """A page of the room's visible messages, before or after a seq."""
+    context = _room_for(user, room_id)
+    return visible_messages(
+        room=context.room,
+        viewer=user,
+        access=context.access,
+        before_seq=before_seq,
+        after_seq=after_seq,
+        limit=limit,
+    )
+
+
+def mark_read(*, user: User, room_id: int, seq: int) -> None:
+    """Move her read position forward to `seq` (never back, never past the end)."""
+    context = _room_for(user, room_id)
+    if context.membership is None:
+        return
+    Membership.objects.filter(pk=context.membership.pk, last_read_seq__lt=seq).update(
+        last_read_seq=min(seq, context.room.last_seq)
+    )
+
+
+def room_access_for(*, user: User, room_id: int) -> policy.RoomAccess:
+    """Her access to the room (forbidden if none): for consumers re-checking."""
+    return _room_for(user, room_id).access
+
+
+# --- Messages after the fact -----------------------------------------------------
+
+
+def _message_for(
+    user: User, message_id: int, *, lock_room: bool = False
+) -> tuple[Message, RoomContext]:
+    message = Message.objects.select_related("author").filter(pk=message_id).first()
+    if message is None:
+        raise ChatError("forbidden", "That message doesn't exist or isn't yours to change.")
+    try:
+        context = _room_for(user, message.room_id, lock=lock_room)
+    except ChatError:
+        raise ChatError(
+            "forbidden", "That message doesn't exist or isn't yours to change."
+        ) from None
+    if lock_room:
+        message.refresh_from_db()
+    return message, context
+
+
+def _announce_update(message: Message) -> None:
+    broadcast_on_commit(
+        room_group(message.room_id),
+        {
+            "type": "chat.message_update",
+            "room": message.room_id,
+            "message": message_payload(message),
+        },
+    )
+
+
+def delete_message(*, actor: User, message_id: int) -> dict[str, Any]:
+    """The author removes her own message; it keeps its seq and shows as deleted."""
+    with transaction.atomic():
+        message, _ = _message_for(actor, message_id)
+        if not policy.can_delete_message(actor, message):
+            raise ChatError("forbidden", "That message doesn't exist or isn't yours to change.")
+        message.status = Message.Status.DELETED
+        message.save(update_fields=["status"])
+        _announce_update(message)
+    return message_payload(message)
+
+
+def release_held_message(*, actor: User, message_id: int) -> dict[str, Any]:
+    """Publish a held message: it gets the room's next seq and reaches the room."""
+    with transaction.atomic():
+        message, context = _message_for(actor, message_id, lock_room=True)
+        if not policy.can_decide_held_message(actor, context.access, message):
+            raise ChatError("forbidden", "That message isn't waiting for your review.")
+        _publish(context.room, message)
+        message.save(update_fields=["seq", "status", "published_at"])
+        context.room.save(update_fields=["last_seq"])
+        record_audit(actor=actor, action=AuditAction.MESSAGE_RELEASED, target=message)
+        payload = message_payload(message)
+        broadcast_on_commit(
+            room_group(message.room_id),
+            {"type": "chat.message", "room": message.room_id, "message": payload},
+        )
+    return payload
+
+
+def block_held_message(*, actor: User, message_id: int) -> dict[str, Any]:
+    """Keep a held message from the room for good (it stays stored for review)."""
+    with transaction.atomic():
+        message, context = _message_for(actor, message_id, lock_room=True)
+        if not policy.can_decide_held_message(actor, context.access, message):
+            raise ChatError("forbidden", "That message isn't waiting for your review.")
+        message.status = Message.Status.BLOCKED
+        message.save(update_fields=["status"])
+        record_audit(actor=actor, action=AuditAction.MESSAGE_BLOCKED, target=message)
+        _announce_update(message)
+    return message_payload(message)
+
+
+# --- Sessions ---------------------------------------------------------------------
+
+
+def _announce_session(room: Room, is_open: bool) -> None:
+    broadcast_on_commit(
+        room_group(room.pk), {"type": "chat.session", "room": room.pk, "open": is_open}
+    )
+
+
+def scheduled_end(room: Room, at: datetime) -> datetime | None:
+    """The end of the weekly slot `at` falls in (or is just before), if any."""
+    local = timezone.localtime(at)
+    for slot in room.schedule.all():
+        for days_back in (0, 1):  # a slot may run past midnight
+            day = local.date() - timedelta(days=days_back)
+            if day.weekday() != slot.weekday:
+                continue
+            start = timezone.make_aware(datetime.combine(day, slot.starts_at))
+            end = start + timedelta(minutes=slot.duration_minutes)
+            if start - EARLY_OPENING <= local < end:
+                return end
+    return None
+
+
+def open_session(*, actor: User, room_id: int, now: datetime | None = None) -> Session:
+    """Open the room's session; opening an open one returns it unchanged.
+
+    On schedule it closes at the slot's end; otherwise after
+    VILLAGE_OFF_SCHEDULE_SESSION_MINUTES.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        context = _room_for(actor, room_id, lock=True)
+        room = context.room
+        if not policy.can_manage_session(context.access, room):
+            raise ChatError(
+                "forbidden", "Only the room's lead volunteers can open or close its sessions."
+            )
+        existing = current_session(room)
+        if existing is not None:
+            return existing
+        end = scheduled_end(room, now)
+        session = Session.objects.create(
+            room=room,
+            opened_by=actor,
+            opened_at=now,
+            on_schedule=end is not None,
+            closes_at=end or now + timedelta(minutes=settings.VILLAGE_OFF_SCHEDULE_SESSION_MINUTES),
+        )
+        if context.membership is not None:
+            Attendance.objects.create(session=session, user=actor)
+        _announce_session(room, True)
+    return session
+
+
+def close_session(
+    *, actor: User | None, room_id: int, now: datetime | None = None
+) -> Session | None:
+    """Close the room's open session (`actor` None: the scheduler). None if none was open."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        if actor is None:
+            room = Room.objects.select_for_update(no_key=True).get(pk=room_id)
+        else:
+            context = _room_for(actor, room_id, lock=True)
+            room = context.room
+            if not policy.can_manage_session(context.access, room):
+                raise ChatError(
+                    "forbidden", "Only the room's lead volunteers can open or close its sessions."
+                )
+        session = current_session(room)
+        if session is None:
+            return None
+        session.closed_at = now
+        session.closed_by = actor
+        session.save(update_fields=["closed_at", "closed_by"])
+        _announce_session(room, False)
+    return session
+
+
+def close_due_sessions(*, now: datetime) -> list[Session]:
+    """Close every session whose time has passed (the periodic job)."""
+    closed = []
+    due = Session.objects.filter(closed_at__isnull=True, closes_at__lte=now)
+    for room_id in due.values_list("room_id", flat=True):
+        session = close_session(actor=None, room_id=room_id, now=now)
+        if session is not None:
+            closed.append(session)
+    return closed
+
+
+# --- Rooms and people (coordinators) -------------------------------------------------
+
+
+def create_room(
+    *,
+    actor: User,
+    name: str,
+    description: str = "",
+    capacity: int = 12,
+    always_open: bool = False,
+    allows_join_requests: bool = False,
+    schedule: list[tuple[int, time, int]] = (),
+) -> Room:
+    """A new group room; `schedule` is (weekday, start time, minutes) slots."""
+    _require(policy.can_manage_rooms(actor))
+    with transaction.atomic():
+        room = Room.objects.create(
+            kind=Room.Kind.GROUP,
+            name=name,
+            description=description,
+            capacity=capacity,
+            always_open=always_open,
+            allows_join_requests=allows_join_requests,
+        )
+        ScheduleSlot.objects.bulk_create(
+            ScheduleSlot(room=room, weekday=day, starts_at=start, duration_minutes=minutes)
+            for day, start, minutes in schedule
+        )
+        record_audit(actor=actor, action=AuditAction.ROOM_CREATED, target=room)
+    return room
+
+
+def update_room(*, actor: User, room: Room, changed: list[str]) -> None:
+    """Save a room's edited fields (name, description, capacity, always open, requests)."""
+    _require(policy.can_manage_rooms(actor) and not room.is_direct)
+    editable = {"name", "description", "capacity", "always_open", "allows_join_requests"}
+    fields = [f for f in changed if f in editable]
+    if not fields:
+        return
+    with transaction.atomic():
+        room.save(update_fields=fields)
+        record_audit(
+            actor=actor, action=AuditAction.ROOM_CHANGED, target=room, details={"fields": fields}
+        )
+        if "always_open" in fields:
+            _announce_session(room, room.always_open or current_session(room) is not None)
+
+
+def _add_to_room(room: Room, user: User, role: str) -> Membership:
+    membership, created = Membership.objects.get_or_create(
+        room=room, user=user, defaults={"role": role}
+    )
+    if not created:
+        membership.role = role
+        membership.removed_at = None
+        membership.save(update_fields=["role", "removed_at"])
+    broadcast_on_commit(
+        user_group(user.pk), {"type": "chat.room_added", "room": room_summary(room=room, user=user)}
+    )
+    return membership
+
+
+def enrol_member(*, actor: User, room_id: int, member: User) -> Membership:
+    """Enrol a member in a group room, within its capacity."""
+    _require(policy.can_manage_rooms(actor))
+    if not policy.can_be_enrolled(member):
+        raise ChatError("invalid", "Only members can be enrolled in a room.")
+    with transaction.atomic():
+        room = Room.objects.select_for_update().get(pk=room_id, kind=Room.Kind.GROUP)
+        enrolled = room.memberships.filter(
+            role=Membership.Role.MEMBER, removed_at__isnull=True
+        ).exclude(user=member)
+        if enrolled.count() >= room.capacity:
+            raise ChatError("invalid", f"{room.name} is full ({room.capacity} members).")
+        membership = _add_to_room(room, member, Membership.Role.MEMBER)
+        record_audit(
+            actor=actor,
+            action=AuditAction.MEMBER_ENROLLED,
+            target=member,
+            details={"room": room.pk},
+        )
+    return membership
+
+
+def assign_lead(*, actor: User, room_id: int, volunteer: User) -> Membership:
+    _require(policy.can_manage_rooms(actor))
+    if not policy.can_lead(volunteer):
+        raise ChatError("invalid", "Only volunteers and coordinators can lead a room.")
+    with transaction.atomic():
+        room = Room.objects.select_for_update().get(pk=room_id, kind=Room.Kind.GROUP)
+        membership = _add_to_room(room, volunteer, Membership.Role.LEAD)
+        record_audit(
+            actor=actor,
+            action=AuditAction.LEAD_ASSIGNED,
+            target=volunteer,
+            details={"room": room.pk},
+        )
+    return membership
+
+
+def remove_from_room(*, actor: User, room_id: int, person: User, reason: str) -> None:
+    """Take someone out of a group room (member or lead); her sockets leave it at once."""
+    _require(policy.can_manage_rooms(actor))
+    with transaction.atomic():
+        membership = (
+            Membership.objects.select_for_update()
+            .select_related("room")
+            .filter(
+                room_id=room_id, user=person, removed_at__isnull=True, room__kind=Room.Kind.GROUP
+            )
+            .first()
+        )
+        if membership is None:
+            raise ChatError("invalid", "They are not in that room.")
+        membership.removed_at = timezone.now()
+        membership.save(update_fields=["removed_at"])
+        action = (
+            AuditAction.LEAD_UNASSIGNED
+            if membership.role == Membership.Role.LEAD
+            else AuditAction.MEMBER_REMOVED
+        )
+        record_audit(
+            actor=actor, action=action, target=person, reason=reason, details={"room": room_id}
+        )
+        broadcast_on_commit(user_group(person.pk), {"type": "chat.room_removed", "room": room_id})
+
+
+def request_to_join(*, member: User, room_id: int) -> JoinRequest:
+    with transaction.atomic():
+        room = Room.objects.filter(pk=room_id).first()
+        if room is None or not policy.can_request_to_join(member, room):
+            raise ChatError("forbidden", NOT_AVAILABLE)
+        if room.memberships.filter(user=member, removed_at__isnull=True).exists():
+            raise ChatError("invalid", "You are already in this room.")
+        request, _ = JoinRequest.objects.get_or_create(
+            room=room, member=member, state=JoinRequest.State.PENDING
+        )
+    return request
+
+
+def decide_join_request(*, actor: User, request_id: int, approve: bool) -> JoinRequest:
+    _require(policy.can_manage_rooms(actor))
+    with transaction.atomic():
+        request = JoinRequest.objects.select_for_update().get(pk=request_id)
+        if request.state != JoinRequest.State.PENDING:
+            raise ChatError("invalid", "That request has already been decided.")
+        if approve:
+            enrol_member(actor=actor, room_id=request.room_id, member=request.member)
+        request.state = JoinRequest.State.APPROVED if approve else JoinRequest.State.DECLINED
+        request.decided_at = timezone.now()
+        request.decided_by = actor
+        request.save(update_fields=["state", "decided_at", "decided_by"])
+        record_audit(
+            actor=actor,
+            action=AuditAction.JOIN_REQUEST_APPROVED
+            if approve
+            else AuditAction.JOIN_REQUEST_DECLINED,
+            target=request.member,
+            details={"room": request.room_id},
+        )
+    return request
+
+
+# --- Pairings ------------------------------------------------------------------------
+
+
+def pair(*, actor: User, member: User, volunteer: User) -> Pairing:
+    """Pair a member with a volunteer in a new 1:1 chat, within the volunteer's caseload."""
+    _require(policy.can_manage_rooms(actor))
+    if not policy.can_be_paired(member, volunteer):
+        raise ChatError("invalid", "A pairing is between a member and a volunteer.")
+    with transaction.atomic():
+        # Lock the volunteer's row: two coordinators pairing her at once must
+        # not both pass the caseload check.
+        User.objects.select_for_update().get(pk=volunteer.pk)
+        active = Pairing.objects.filter(volunteer=volunteer, ended_at__isnull=True).count()
+        cap = settings.VILLAGE_MAX_ACTIVE_PAIRINGS
+        if active >= cap:
+            raise ChatError(
+                "invalid",
+                f"{volunteer.display_name} already has {active} active 1:1 chats "
+                f"(the most is {cap}).",
+            )
+        if Pairing.objects.filter(member=member, ended_at__isnull=True).exists():
+            raise ChatError("invalid", f"{member.display_name} already has a volunteer.")
+        room = Room.objects.create(
+            kind=Room.Kind.DIRECT,
+            name=f"{member.display_name} & {volunteer.display_name}",
+            capacity=1,
+        )
+        pairing = Pairing.objects.create(
+            member=member, volunteer=volunteer, room=room, created_by=actor
+        )
+        _add_to_room(room, member, Membership.Role.MEMBER)
+        _add_to_room(room, volunteer, Membership.Role.LEAD)
+        record_audit(actor=actor, action=AuditAction.PAIRING_CREATED, target=pairing)
+    return pairing
+
+
+def end_pairing(*, actor: User, pairing_id: int, note: str = "") -> Pairing:
+    """A planned ending: the chat becomes read-only for both and stays readable."""
+    _require(policy.can_manage_rooms(actor))
+    with transaction.atomic():
+        pairing = Pairing.objects.select_for_update().get(pk=pairing_id)
+        if pairing.ended_at is not None:
+            raise ChatError("invalid", "That pairing has already ended.")
+        pairing.ended_at = timezone.now()
+        pairing.ended_by = actor
+        pairing.ending_note = note
+        pairing.save(update_fields=["ended_at", "ended_by", "ending_note"])
+        record_audit(actor=actor, action=AuditAction.PAIRING_ENDED, target=pairing, reason=note)
+        broadcast_on_commit(
+            room_group(pairing.room_id),
+            {"type": "chat.room_update", "room": pairing.room_id, "read_only": True},
+        )
+    return pairing
