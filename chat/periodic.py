@@ -34,7 +34,9 @@ def run_once(*, clock: Clock = timezone.now) -> dict[str, int]:
     return {"sessions_closed": len(closed)}
 
 
-def run_forever(*, stop: threading.Event, clock: Clock = timezone.now, interval: float | None = None) -> None:
+def run_forever(
+    *, stop: threading.Event, clock: Clock = timezone.now, interval: float | None = None
+) -> None:
     """Run the jobs every `interval` seconds until `stop` is set; errors are logged."""
     interval = interval or settings.VILLAGE_PERIODIC_INTERVAL_SECONDS
     while not stop.is_set():

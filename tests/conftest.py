@@ -157,3 +157,8 @@ def site_admin(db) -> User:
     EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
     activate_totp(user)
     return user
+
+
+@pytest.fixture
+def other_volunteer(db) -> User:
+    return make_person("vera@example.net", "Vera", Role.VOLUNTEER)

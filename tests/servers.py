@@ -27,7 +27,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def test_database_url() -> str:
+def subprocess_database_url() -> str:
     """A DATABASE_URL naming the database this test run really uses."""
     db = connection.settings_dict
     if db["ENGINE"] == "django.db.backends.sqlite3":
@@ -53,7 +53,7 @@ class DaphneServer:
         env = {
             **os.environ,
             "VILLAGE_ENV": "demo",
-            "DATABASE_URL": test_database_url(),
+            "DATABASE_URL": subprocess_database_url(),
             "VILLAGE_EMAIL_FILE_PATH": str(self.mail_dir),
             "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
             "VILLAGE_REDIS_PREFIX": settings.REDIS_PREFIX,

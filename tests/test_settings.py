@@ -9,7 +9,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PROBE = (
     "from django.conf import settings as s; print(s.VILLAGE_ENV, s.DEBUG,"
-    " s.DATABASES['default']['ENGINE'], s.CHANNEL_LAYERS['default']['BACKEND'])"
+    " s.DATABASES['default']['ENGINE'], s.CHANNEL_LAYERS['default']['BACKEND'],"
+    " s.VILLAGE_PERIODIC_IN_WEB)"
 )
 
 PRODUCTION = {
@@ -52,6 +53,7 @@ def test_nothing_set_means_demo_with_sqlite_and_in_memory_layer():
         "True",
         "django.db.backends.sqlite3",
         "channels.layers.InMemoryChannelLayer",
+        "True",  # the one-process demo runs the periodic jobs itself
     ]
 
 
@@ -71,6 +73,7 @@ def test_database_and_redis_urls_alone_do_not_switch_to_production():
         "True",
         "django.db.backends.postgresql",
         "channels_redis.pubsub.RedisPubSubChannelLayer",
+        "False",  # with Redis, `run_periodic` is its own process
     ]
 
 

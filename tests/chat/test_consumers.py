@@ -15,7 +15,12 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def send_frame(room_id: int, body: str = "Hello all", client_id: str | None = None) -> dict:
-    return {"type": "send", "room": room_id, "client_id": client_id or str(uuid.uuid4()), "body": body}
+    return {
+        "type": "send",
+        "room": room_id,
+        "client_id": client_id or str(uuid.uuid4()),
+        "body": body,
+    }
 
 
 # --- connecting ---------------------------------------------------------------------
@@ -80,7 +85,7 @@ async def test_coordinator_without_mfa_is_refused_like_the_staff_pages(
         ('{"type": "join", "room": -4}', "invalid"),
         ('{"type": "join", "room": 99999999999999999999999}', "invalid"),
         ('{"type": "send", "room": 1, "client_id": "not-a-uuid", "body": "x"}', "invalid"),
-        ('{"type": "send", "room": 1, "client_id": "%s", "body": 5}' % uuid.uuid4(), "invalid"),
+        (f'{{"type": "send", "room": 1, "client_id": "{uuid.uuid4()}", "body": 5}}', "invalid"),
         ('{"type": "history", "room": 1, "limit": 101}', "invalid"),
         ('{"type": "history", "room": 1, "before_seq": 3, "after_seq": 1}', "invalid"),
         ('{"type": "session", "room": 1, "action": "maybe"}', "invalid"),
@@ -134,7 +139,14 @@ async def test_member_joins_sends_and_the_room_receives_it(sockets, mum, other_m
     assert message["seq"] == 1 and message["body"] == "Morning all"
     assert message["author"] == {"id": mum.pk, "display_name": "Amy", "role": "member"}
     assert set(message) == {
-        "id", "seq", "room", "author", "body", "created_at", "client_id", "status",
+        "id",
+        "seq",
+        "room",
+        "author",
+        "body",
+        "created_at",
+        "client_id",
+        "status",
     }
     event = await beth.receive_until("message")
     assert event == {"type": "message", "room": open_room.pk, "message": message}
@@ -192,11 +204,17 @@ async def test_history_pages_backwards_and_forwards(sockets, mum, open_room, set
     amy = await sockets(mum)
     for n in range(1, 8):
         await amy.ask(send_frame(open_room.pk, f"m{n}"), "ack")
-    page = await amy.ask({"type": "history", "room": open_room.pk, "before_seq": 6, "limit": 3}, "history")
+    page = await amy.ask(
+        {"type": "history", "room": open_room.pk, "before_seq": 6, "limit": 3}, "history"
+    )
     assert [m["seq"] for m in page["messages"]] == [3, 4, 5] and page["more"] is True
-    page = await amy.ask({"type": "history", "room": open_room.pk, "before_seq": 3, "limit": 3}, "history")
+    page = await amy.ask(
+        {"type": "history", "room": open_room.pk, "before_seq": 3, "limit": 3}, "history"
+    )
     assert [m["seq"] for m in page["messages"]] == [1, 2] and page["more"] is False
-    page = await amy.ask({"type": "history", "room": open_room.pk, "after_seq": 4, "limit": 2}, "history")
+    page = await amy.ask(
+        {"type": "history", "room": open_room.pk, "after_seq": 4, "limit": 2}, "history"
+    )
     assert [m["seq"] for m in page["messages"]] == [5, 6] and page["more"] is True
     page = await amy.ask({"type": "history", "room": open_room.pk, "after_seq": 6}, "history")
     assert [m["seq"] for m in page["messages"]] == [7] and page["more"] is False
@@ -221,7 +239,11 @@ async def test_typing_reaches_others_but_not_the_typist(sockets, mum, other_mum,
     await beth.join(open_room.pk)
     await amy.send({"type": "typing", "room": open_room.pk})
     typing = await beth.receive_until("typing")
-    assert typing == {"type": "typing", "room": open_room.pk, "user": {"id": mum.pk, "display_name": "Amy", "role": "member"}}
+    assert typing == {
+        "type": "typing",
+        "room": open_room.pk,
+        "user": {"id": mum.pk, "display_name": "Amy", "role": "member"},
+    }
     assert await amy.nothing_more(kinds=("typing",))
 
 
@@ -297,7 +319,11 @@ async def test_lead_opens_and_closes_a_session_and_everyone_is_told(
     error = await amy.ask(send_frame(group_room.pk), "error")
     assert error["code"] == "session_closed"
     await val.send({"type": "session", "room": group_room.pk, "action": "open"})
-    assert await amy.receive_until("session") == {"type": "session", "room": group_room.pk, "open": True}
+    assert await amy.receive_until("session") == {
+        "type": "session",
+        "room": group_room.pk,
+        "open": True,
+    }
     assert (await amy.ask(send_frame(group_room.pk), "ack"))["status"] == "published"
     await val.send({"type": "session", "room": group_room.pk, "action": "close"})
     assert (await amy.receive_until("session"))["open"] is False

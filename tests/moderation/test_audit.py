@@ -61,9 +61,14 @@ def test_postgresql_refuses_update_and_delete_of_audit_rows(entry):
 
 
 def test_coordinator_reads_and_filters_the_audit_log(client, coordinator, mum, volunteer):
-    record_audit(actor=coordinator, action=AuditAction.ROLE_CHANGED, target=volunteer, reason="reason-alpha")
     record_audit(
-        actor=coordinator, action=AuditAction.SAFEGUARDING_DETAILS_VIEWED, target=mum, reason="reason-beta"
+        actor=coordinator, action=AuditAction.ROLE_CHANGED, target=volunteer, reason="reason-alpha"
+    )
+    record_audit(
+        actor=coordinator,
+        action=AuditAction.SAFEGUARDING_DETAILS_VIEWED,
+        target=mum,
+        reason="reason-beta",
     )
     client.force_login(coordinator)
     page = client.get(reverse("audit_log")).content.decode()

@@ -37,7 +37,9 @@ class Command(BaseCommand):
             }
             seed_demo_rooms(people)
         self.stdout.write(
-            self.style.SUCCESS("Demo accounts and rooms are ready. Log in at http://127.0.0.1:8000/ with:")
+            self.style.SUCCESS(
+                "Demo accounts and rooms are ready. Log in at http://127.0.0.1:8000/ with:"
+            )
         )
         for email, display_name, role in DEMO_PEOPLE:
             self.stdout.write(f"  {email:<26} {display_name:<5} ({role.label.lower()})")
