@@ -72,9 +72,9 @@ class User(AbstractUser):
 
     @property
     def is_staff(self) -> bool:  # type: ignore[override]
-        # The Django admin is for admins (coordinators who are superusers);
-        # coordinators work in Village's own staff pages.
-        return self.is_superuser and self.role == Role.COORDINATOR and self.is_active
+        # Coordinators may enter the Django admin; what each may see there is
+        # decided by the policies (site configuration is for superusers).
+        return self.role == Role.COORDINATOR and self.is_active
 
     @property
     def is_member(self) -> bool:

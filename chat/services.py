@@ -530,6 +530,29 @@ def update_room(*, actor: User, room: Room, changed: list[str]) -> None:
             _announce_session(room, room.always_open or current_session(room) is not None)
 
 
+def set_schedule(*, actor: User, room_id: int, slots: list[tuple[int, time, int]]) -> None:
+    """Replace a group room's weekly slots: (weekday, start time, minutes)."""
+    _require(policy.can_manage_rooms(actor))
+    with transaction.atomic():
+        room = Room.objects.select_for_update().get(pk=room_id, kind=Room.Kind.GROUP)
+        before = [(s.weekday, s.starts_at, s.duration_minutes) for s in room.schedule.all()]
+        if sorted(before) == sorted(slots):
+            return
+        room.schedule.all().delete()
+        ScheduleSlot.objects.bulk_create(
+            ScheduleSlot(room=room, weekday=day, starts_at=start, duration_minutes=minutes)
+            for day, start, minutes in slots
+        )
+        record_audit(
+            actor=actor,
+            action=AuditAction.ROOM_CHANGED,
+            target=room,
+            details={
+                "schedule": [f"{day} {start:%H:%M} {minutes}" for day, start, minutes in slots]
+            },
+        )
+
+
 def _add_to_room(room: Room, user: User, role: str) -> Membership:
     membership, created = Membership.objects.get_or_create(
         room=room, user=user, defaults={"role": role}
