@@ -159,9 +159,12 @@ class ProfileForm(forms.Form):
         label="Display name",
         help_text="Others in Village see this name.",
     )
-    email_notifications = forms.BooleanField(
+    notify_direct_messages = forms.BooleanField(
         required=False,
-        label="Send me discreet emails when something needs me (never any message content)",
+        label="Email me when my 1:1 chat has a new message (at most once an hour)",
+    )
+    notify_session_opens = forms.BooleanField(
+        required=False, label="Email me when my group's session opens"
     )
     show_online = forms.BooleanField(
         required=False, label="Let others in my rooms see when I'm online"

@@ -49,9 +49,12 @@ class User(AbstractUser):
         help_text="The name others see in chats. It need not be your real name.",
     )
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.MEMBER)
-    email_notifications = models.BooleanField(
-        default=True,
-        help_text="Discreet emails (no message content) when something needs you.",
+    # Discreet emails (neutral sender and subject, never any message content).
+    notify_direct_messages = models.BooleanField(
+        default=True, help_text="Email me (at most hourly) when my 1:1 chat has a new message."
+    )
+    notify_session_opens = models.BooleanField(
+        default=True, help_text="Email me when my group's session opens."
     )
     show_online = models.BooleanField(
         default=True, help_text="Others in my rooms can see when I'm online."

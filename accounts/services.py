@@ -103,13 +103,26 @@ def withdraw_health_consent(*, user: User) -> int:
 
 
 def update_profile(
-    *, user: User, display_name: str, email_notifications: bool, show_online: bool
+    *,
+    user: User,
+    display_name: str,
+    notify_direct_messages: bool,
+    notify_session_opens: bool,
+    show_online: bool,
 ) -> None:
     with transaction.atomic():
         user.display_name = display_name
-        user.email_notifications = email_notifications
+        user.notify_direct_messages = notify_direct_messages
+        user.notify_session_opens = notify_session_opens
         user.show_online = show_online
-        user.save(update_fields=["display_name", "email_notifications", "show_online"])
+        user.save(
+            update_fields=[
+                "display_name",
+                "notify_direct_messages",
+                "notify_session_opens",
+                "show_online",
+            ]
+        )
 
 
 def change_role(*, actor: User, person: User, role: str, reason: str) -> None:

@@ -51,7 +51,8 @@ def profile(request):
         form = ProfileForm(
             initial={
                 "display_name": user.display_name,
-                "email_notifications": user.email_notifications,
+                "notify_direct_messages": user.notify_direct_messages,
+                "notify_session_opens": user.notify_session_opens,
                 "show_online": user.show_online,
             }
         )

@@ -68,6 +68,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
             await self.revoke("logged_out")
             return
         periodic.start_in_web_process()
+        await asyncio.to_thread(presence.connect, user_id=self.user.pk, socket=self.channel_name)
+        self.connected = True
         rooms = await in_db_thread(rooms_for)(user=self.user)
         await self.send_json({"type": "hello", "user": person(self.user), "rooms": rooms})
         self.refresh_task = asyncio.create_task(self.refresh_presence())
@@ -79,6 +81,10 @@ class ChatConsumer(AsyncWebsocketConsumer):
             await self.leave_room(room_id)
         for group in getattr(self, "groups_joined", []):
             await self.channel_layer.group_discard(group, self.channel_name)
+        if getattr(self, "connected", False):
+            await asyncio.to_thread(
+                presence.disconnect, user_id=self.user.pk, socket=self.channel_name
+            )
 
     # --- frames from the browser ---------------------------------------------
 
@@ -180,6 +186,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             before_seq=frame["before_seq"],
             after_seq=frame["after_seq"],
             limit=frame["limit"],
+            opened_with_reason=frame["room"] in self.rooms,
         )
         await self.send_json(
             {"type": "history", "room": frame["room"], "messages": page.messages, "more": page.more}
@@ -306,6 +313,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
     async def refresh_presence(self) -> None:
         while True:
             await asyncio.sleep(presence.REFRESH_EVERY)
+            await asyncio.to_thread(
+                presence.connect, user_id=self.user.pk, socket=self.channel_name
+            )
             for room_id, entry in list(self.presence_entries.items()):
                 await asyncio.to_thread(presence.enter, room_id=room_id, entry=entry)
 

@@ -264,3 +264,22 @@ class Message(models.Model):
     def __str__(self) -> str:
         # Never the body: message text stays out of logs and admin titles.
         return f"message {self.pk} in room {self.room_id} (seq {self.seq}, {self.status})"
+
+
+class EmailNotice(models.Model):
+    """A discreet email sent to someone who was not connected (for the hourly limit)."""
+
+    class Kind(models.TextChoices):
+        DIRECT_MESSAGE = "direct_message", "New 1:1 message"
+        SESSION_OPENED = "session_opened", "Group session opened"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    room = models.ForeignKey(Room, on_delete=models.PROTECT, related_name="+")
+    sent_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-sent_at"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} notice to user {self.user_id}"

@@ -127,7 +127,9 @@ def visible_message(viewer_id: int, access: RoomAccess, message: dict[str, Any])
     """
     mine = message["author"]["id"] == viewer_id
     status = message["status"]
-    if status in (Message.Status.HELD, Message.Status.BLOCKED):
+    # Never published (held, blocked, or deleted or hidden while held): only
+    # its author and the room's staff may know it exists.
+    if message["seq"] is None:
         return message if (mine or access.is_room_staff) else None
     if status in (Message.Status.HIDDEN, Message.Status.DELETED) and not access.is_room_staff:
         return {**message, "body": None}

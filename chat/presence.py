@@ -32,6 +32,10 @@ def _room_key(room_id: int) -> str:
     return key("presence", room_id)
 
 
+def _user_key(user_id: int) -> str:
+    return key("connected", user_id)
+
+
 def entry(*, socket: str, person: dict[str, Any]) -> str:
     """The stored form of one socket's presence (the same string enters and leaves)."""
     return json.dumps({"socket": socket, "person": person}, sort_keys=True)
@@ -55,28 +59,36 @@ def _tolerant(default):
 
 
 @_tolerant(None)
-def enter(*, room_id: int, entry: str) -> None:
-    """Mark a socket's person online in the room (also how a socket refreshes)."""
+def _store(redis_key: str, local_key: int, entry: str) -> None:
     now = time.time()
     client = get_redis()
     if client is not None:
         pipe = client.pipeline()
-        pipe.zadd(_room_key(room_id), {entry: now})
-        pipe.expire(_room_key(room_id), PRESENCE_TTL * 2)
+        pipe.zadd(redis_key, {entry: now})
+        pipe.expire(redis_key, PRESENCE_TTL * 2)
         pipe.execute()
         return
     with _local_lock:
-        _local[room_id][entry] = now
+        _local[local_key][entry] = now
 
 
 @_tolerant(None)
-def leave(*, room_id: int, entry: str) -> None:
+def _remove(redis_key: str, local_key: int, entry: str) -> None:
     client = get_redis()
     if client is not None:
-        client.zrem(_room_key(room_id), entry)
+        client.zrem(redis_key, entry)
         return
     with _local_lock:
-        _local[room_id].pop(entry, None)
+        _local[local_key].pop(entry, None)
+
+
+def enter(*, room_id: int, entry: str) -> None:
+    """Mark a socket's person online in the room (also how a socket refreshes)."""
+    _store(_room_key(room_id), room_id, entry)
+
+
+def leave(*, room_id: int, entry: str) -> None:
+    _remove(_room_key(room_id), room_id, entry)
 
 
 @_tolerant([])
@@ -95,6 +107,28 @@ def online(*, room_id: int) -> list[dict[str, Any]]:
             entries = list(stored)
     people = {p["id"]: p for p in (json.loads(e)["person"] for e in entries)}
     return sorted(people.values(), key=lambda p: (p["display_name"].lower(), p["id"]))
+
+
+# Whether a person has any live socket at all (for notifications): the same
+# mechanism, keyed by person; local entries live under negative ids.
+
+
+def connect(*, user_id: int, socket: str) -> None:
+    _store(_user_key(user_id), -user_id, socket)
+
+
+def disconnect(*, user_id: int, socket: str) -> None:
+    _remove(_user_key(user_id), -user_id, socket)
+
+
+@_tolerant(False)
+def is_connected(*, user_id: int) -> bool:
+    cutoff = time.time() - PRESENCE_TTL
+    client = get_redis()
+    if client is not None:
+        return bool(client.zcount(_user_key(user_id), cutoff, "+inf"))
+    with _local_lock:
+        return any(seen >= cutoff for seen in _local[-user_id].values())
 
 
 def reset_local() -> None:

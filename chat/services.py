@@ -18,7 +18,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import User
-from chat import policy, ratelimit
+from chat import notifications, policy, ratelimit
 from chat.models import (
     Attendance,
     JoinRequest,
@@ -165,6 +165,8 @@ def send_message(
         broadcast_on_commit(
             room_group(room.pk), {"type": "chat.message", "room": room.pk, "message": payload}
         )
+        if room.is_direct and message.status == Message.Status.PUBLISHED:
+            notifications.direct_message_on_commit(room=room, author=author)
     return SendResult(status=message.status, message=payload, created=True)
 
 
@@ -176,6 +178,7 @@ def _earlier_send(author: User, client_id: uuid.UUID, room_id: int) -> SendResul
         return None
     if earlier.room_id != room_id:
         raise ChatError("invalid", "That client_id belongs to another message.")
+    _room_for(author, room_id)  # she may no longer read the room: forbidden
     return SendResult(status=earlier.status, message=message_payload(earlier), created=False)
 
 
@@ -288,10 +291,25 @@ def record_attendance(*, user: User, room_id: int) -> None:
 
 
 def history(
-    *, user: User, room_id: int, before_seq: int | None, after_seq: int | None, limit: int
+    *,
+    user: User,
+    room_id: int,
+    before_seq: int | None,
+    after_seq: int | None,
+    limit: int,
+    opened_with_reason: bool = False,
 ) -> MessagePage:
-    """A page of the room's visible messages, before or after a seq."""
+    """A page of the room's visible messages, before or after a seq.
+
+    Someone else's 1:1 is readable only once opened with a stated reason
+    (`join_room`, audited): `opened_with_reason` says this socket did so.
+    """
     context = _room_for(user, room_id)
+    if context.access.needs_reason and not opened_with_reason:
+        raise ChatError(
+            "reason_required",
+            "This is a private 1:1 chat. Open it with a reason first; this is recorded.",
+        )
     return visible_messages(
         room=context.room,
         viewer=user,
@@ -443,6 +461,7 @@ def open_session(*, actor: User, room_id: int, now: datetime | None = None) -> S
         if context.membership is not None:
             Attendance.objects.create(session=session, user=actor)
         _announce_session(room, True)
+        notifications.session_opened_on_commit(room=room, opener=actor)
     return session
 
 

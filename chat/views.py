@@ -9,3 +9,10 @@ def home(request):
     if not request.user.is_authenticated:
         return render(request, "landing.html")
     return render(request, "home.html", {"rooms": []})
+
+
+def room(request, room_id: int):
+    """The room page (built next: the live chat)."""
+    from django.http import Http404
+
+    raise Http404

@@ -78,6 +78,9 @@ def isolated_state():
     else:
         cache.clear()
     yield
+    from chat import notifications
+
+    notifications.drain()
     if settings.REDIS_URL:
         flush_redis()
     else:

@@ -283,3 +283,5 @@ VILLAGE_WS_MAX_FRAME_BYTES = env.int("VILLAGE_WS_MAX_FRAME_BYTES", default=16384
 # The periodic jobs run in the web process only on the one-process demo.
 VILLAGE_PERIODIC_IN_WEB = env.bool("VILLAGE_PERIODIC_IN_WEB", default=not REDIS_URL)
 VILLAGE_PERIODIC_INTERVAL_SECONDS = env.int("VILLAGE_PERIODIC_INTERVAL_SECONDS", default=20)
+# The address people use to reach Village (links in emails).
+VILLAGE_SITE_URL = env.str("VILLAGE_SITE_URL", default="http://127.0.0.1:8000")

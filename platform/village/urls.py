@@ -11,6 +11,8 @@ admin.site.site_header = "Village administration"
 
 urlpatterns = [
     path("", chat_views.home, name="home"),
+    path("rooms/<int:room_id>/", chat_views.room, name="room"),
+    path("staff/rooms/", include("chat.staff_urls")),
     path("help/", moderation_views.crisis_card_page, name="crisis_card"),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),

@@ -9,12 +9,14 @@ pytestmark = pytest.mark.django_db
 def test_member_changes_display_name_and_email_preference(client, mum):
     client.force_login(mum)
     response = client.post(
-        reverse("profile"), {"display_name": "  Amy   B ", "email_notifications": ""}
+        reverse("profile"), {"display_name": "  Amy   B ", "notify_session_opens": "on"}
     )
     assert response.status_code == 302
     mum.refresh_from_db()
     assert mum.display_name == "Amy B"
-    assert mum.email_notifications is False
+    assert mum.notify_direct_messages is False
+    assert mum.notify_session_opens is True
+    assert mum.show_online is False
 
 
 def test_member_sees_her_consent_and_can_withdraw_and_give_it_again(client, mum):

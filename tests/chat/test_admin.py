@@ -29,9 +29,7 @@ def test_coordinator_creates_a_room_with_a_schedule_in_the_admin(client, coordin
     assert AuditEntry.objects.filter(action="room_created", target_id=str(room.pk)).exists()
 
 
-def test_enrolling_into_a_full_room_shows_the_reason_and_changes_nothing(
-    client, coordinator, mum
-):
+def test_enrolling_into_a_full_room_shows_the_reason_and_changes_nothing(client, coordinator, mum):
     from chat import services
 
     room = services.create_room(actor=coordinator, name="Tiny", capacity=0)
@@ -48,11 +46,16 @@ def test_coordinator_pairs_a_member_with_a_volunteer_in_the_admin(
     client, coordinator, mum, volunteer
 ):
     client.force_login(coordinator)
-    response = client.post("/admin/chat/pairing/add/", {"member": mum.pk, "volunteer": volunteer.pk})
+    response = client.post(
+        "/admin/chat/pairing/add/", {"member": mum.pk, "volunteer": volunteer.pk}
+    )
     assert response.status_code == 302
     pairing = Pairing.objects.get()
     assert pairing.room.is_direct
-    assert set(pairing.room.memberships.values_list("user__display_name", flat=True)) == {"Amy", "Val"}
+    assert set(pairing.room.memberships.values_list("user__display_name", flat=True)) == {
+        "Amy",
+        "Val",
+    }
 
 
 def test_members_and_volunteers_cannot_use_the_admin(client, mum, volunteer):

@@ -245,3 +245,16 @@ async def test_unknown_message_ids_are_forbidden_like_other_peoples(
     missing = await amy.ask({"type": "delete", "message": 10**12}, "error")
     assert theirs["code"] == missing["code"] == "forbidden"
     assert theirs["detail"] == missing["detail"]
+
+
+async def test_deleting_a_held_message_tells_no_one_else_it_existed(
+    sockets, mum, other_mum, volunteer, open_room, holding_hook
+):
+    amy, beth, val = await sockets(mum), await sockets(other_mum), await sockets(volunteer)
+    for socket in (amy, beth, val):
+        await socket.join(open_room.pk)
+    held = await amy.ask(send_frame(open_room.pk, "HOLD then regret"), "ack")
+    await amy.send({"type": "delete", "message": held["message"]["id"]})
+    assert (await amy.receive_until("message_update"))["message"]["status"] == "deleted"
+    assert (await val.receive_until("message_update"))["message"]["status"] == "deleted"
+    assert await beth.nothing_more(kinds=("message", "message_update"), timeout=0.5)

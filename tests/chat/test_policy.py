@@ -145,3 +145,19 @@ def test_volunteers_cannot_be_enrolled_as_members_and_members_cannot_lead(coordi
         services.enrol_member(actor=coordinator, room_id=room.pk, member=volunteer)
     with pytest.raises(services.ChatError):
         services.assign_lead(actor=coordinator, room_id=room.pk, volunteer=mum)
+
+
+async def test_coordinator_cannot_page_through_a_1to1_without_opening_it_with_a_reason(
+    sockets, coordinator, mum, pairing
+):
+    from chat import services as chat_services
+
+    await in_db_thread(chat_services.send_message)(
+        author=mum, room_id=pairing.room_id, client_id=uuid.uuid4(), body="private"
+    )
+    cora = await sockets(coordinator)
+    error = await cora.ask({"type": "history", "room": pairing.room_id}, "error")
+    assert error["code"] == "reason_required"
+    await cora.join(pairing.room_id, reason="flag follow-up")
+    page = await cora.ask({"type": "history", "room": pairing.room_id}, "history")
+    assert [m["body"] for m in page["messages"]] == ["private"]
