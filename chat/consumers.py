@@ -143,13 +143,17 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 room_id=room_id,
                 after_seq=frame["after_seq"],
                 reason=frame["reason"],
+                watch=frame["watch"],
             )
         except BaseException:
             if room_id not in self.rooms:
                 await self.channel_layer.group_discard(room_group(room_id), self.channel_name)
             raise
         self.rooms[room_id] = result.access
-        online = await self.enter_presence(room_id)
+        if frame["watch"]:
+            online = await asyncio.to_thread(presence.online, room_id=room_id)
+        else:
+            online = await self.enter_presence(room_id)
         await self.send_json(
             {
                 "type": "joined",

@@ -96,6 +96,12 @@ def _text(max_length: int):
     return check
 
 
+def _flag(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError("must be true or false")
+    return value
+
+
 def _body(value: Any) -> str:
     # Length is the service's rule (too_long); here only the type.
     if not isinstance(value, str):
@@ -114,7 +120,15 @@ def _choice(*options: str):
 
 # frame type -> (required fields and their checks, optional ones with defaults)
 FRAMES: dict[str, tuple[dict[str, Any], dict[str, tuple[Any, Any]]]] = {
-    "join": ({"room": _id}, {"after_seq": (_optional_seq, None), "reason": (_text(500), "")}),
+    "join": (
+        {"room": _id},
+        {
+            "after_seq": (_optional_seq, None),
+            "reason": (_text(500), ""),
+            # A room list following rooms it is not showing: no presence, no attendance.
+            "watch": (_flag, False),
+        },
+    ),
     "send": ({"room": _id, "client_id": _client_id, "body": _body}, {}),
     "history": (
         {"room": _id},

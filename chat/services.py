@@ -229,14 +229,16 @@ class JoinResult:
     summary: dict[str, Any] = field(default_factory=dict)
 
 
-def join_room(*, user: User, room_id: int, after_seq: int | None, reason: str = "") -> JoinResult:
+def join_room(
+    *, user: User, room_id: int, after_seq: int | None, reason: str = "", watch: bool = False
+) -> JoinResult:
     """Open a room for `user`: what she missed (or the latest), and what is held.
 
     With `after_seq`, the visible messages after it, at most 100 (`more` when
     there are more); without, the latest 50 (`more` when there are earlier
     ones). A coordinator opening someone else's 1:1 must give a reason, and
     the access is written to the audit log. Joining while a session is open
-    records attendance.
+    records attendance, unless she is only watching (a room list).
     """
     with transaction.atomic():
         context = _room_for(user, room_id)
@@ -261,7 +263,7 @@ def join_room(*, user: User, room_id: int, after_seq: int | None, reason: str = 
             limit=JOIN_LATEST if after_seq is None else HISTORY_LIMIT,
         )
         session = None if room.is_direct else current_session(room)
-        if session is not None and context.membership is not None:
+        if session is not None and context.membership is not None and not watch:
             Attendance.objects.get_or_create(session=session, user=user)
         return JoinResult(
             room_id=room.pk,
@@ -330,9 +332,9 @@ def mark_read(*, user: User, room_id: int, seq: int) -> None:
     )
 
 
-def room_access_for(*, user: User, room_id: int) -> policy.RoomAccess:
-    """Her access to the room (forbidden if none): for consumers re-checking."""
-    return _room_for(user, room_id).access
+def room_page(*, user: User, room_id: int) -> RoomContext:
+    """The room and her access to it, for its page; `forbidden` if she may not read it."""
+    return _room_for(user, room_id)
 
 
 # --- Messages after the fact -----------------------------------------------------

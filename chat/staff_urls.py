@@ -7,7 +7,7 @@ from chat import staff_views as views
 urlpatterns = [
     path("", views.rooms, name="staff_rooms"),
     path("new/", views.room_new, name="staff_room_new"),
-    path("<int:room_id>/", views.room, name="staff_room"),
+    path("<int:room_id>/", views.room_detail, name="staff_room"),
     path("<int:room_id>/edit/", views.room_edit, name="staff_room_edit"),
     path("<int:room_id>/leads/", views.assign_lead, name="staff_room_assign_lead"),
     path("<int:room_id>/members/", views.enrol_member, name="staff_room_enrol_member"),

@@ -18,6 +18,7 @@ from accounts.models import User
 from accounts.views import staff_page
 from chat import policy, services
 from chat.models import JoinRequest, Membership, Pairing, Room, Session
+from chat.selectors import current_session
 from chat.staff_forms import (
     AssignLeadForm,
     EndPairingForm,
@@ -133,8 +134,7 @@ def _room_page(
         )
 
     leads = _active(Membership.Role.LEAD).filter(room=room).order_by("user__display_name")
-    members = _active(Membership.Role.MEMBER).filter(room=room).order_by("user__display_name")
-    members = list(members)
+    members = list(_active(Membership.Role.MEMBER).filter(room=room).order_by("user__display_name"))
     return render(
         request,
         "staff/rooms/detail.html",
@@ -145,7 +145,7 @@ def _room_page(
             "requests": room.join_requests.filter(state=JoinRequest.State.PENDING).select_related(
                 "member"
             ),
-            "session_open": Session.objects.filter(room=room, closed_at__isnull=True).exists(),
+            "session_open": current_session(room) is not None,
             "is_full": len(members) >= room.capacity,
             "lead_form": lead_form or AssignLeadForm(room=room),
             "enrol_form": enrol_form or EnrolMemberForm(room=room),
@@ -154,7 +154,7 @@ def _room_page(
 
 
 @rooms_page
-def room(request, room_id: int):
+def room_detail(request, room_id: int):
     return _room_page(request, _group_room(room_id))
 
 
@@ -230,7 +230,11 @@ def decide_join_request(request, room_id: int, request_id: int):
     join_request = get_object_or_404(
         JoinRequest.objects.select_related("member"), pk=request_id, room=room
     )
-    approve = request.POST.get("decision") == "approve"
+    decision = request.POST.get("decision")
+    if decision not in ("approve", "decline"):
+        messages.error(request, "Please choose whether to approve or decline the request.")
+        return redirect("staff_room", room_id=room.pk)
+    approve = decision == "approve"
     try:
         services.decide_join_request(
             actor=request.user, request_id=join_request.pk, approve=approve

@@ -25,6 +25,7 @@ from accounts.models import (
     Stage,
     User,
 )
+from chat import services as chat_services
 
 IN_CI = bool(os.environ.get("CI"))
 # Redis keys of this run (rate limits, presence, channel layer) start here.
@@ -165,3 +166,33 @@ def site_admin(db) -> User:
 @pytest.fixture
 def other_volunteer(db) -> User:
     return make_person("vera@example.net", "Vera", Role.VOLUNTEER)
+
+
+# --- Rooms, made through the services --------------------------------------
+
+
+@pytest.fixture
+def group_room(coordinator, mum, other_mum, volunteer):
+    """Thursday group: Val leads, Amy and Beth are enrolled; no session open."""
+    room = chat_services.create_room(actor=coordinator, name="Thursday group")
+    chat_services.assign_lead(actor=coordinator, room_id=room.pk, volunteer=volunteer)
+    chat_services.enrol_member(actor=coordinator, room_id=room.pk, member=mum)
+    chat_services.enrol_member(actor=coordinator, room_id=room.pk, member=other_mum)
+    return room
+
+
+@pytest.fixture
+def open_room(group_room, volunteer):
+    chat_services.open_session(actor=volunteer, room_id=group_room.pk)
+    return group_room
+
+
+@pytest.fixture
+def pairing(coordinator, mum, volunteer):
+    return chat_services.pair(actor=coordinator, member=mum, volunteer=volunteer)
+
+
+@pytest.fixture
+def other_room(coordinator):
+    """A group room nobody in the tests is enrolled in."""
+    return chat_services.create_room(actor=coordinator, name="Other group", always_open=True)

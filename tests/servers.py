@@ -109,7 +109,8 @@ class DaphneServer:
     def logs(self) -> str:
         return self.log_path.read_text()
 
-    def emails(self) -> list[str]:
-        """Every email this server has written, oldest first."""
+    def emails(self, *, to: str) -> list[str]:
+        """The emails this server has written to `to`, oldest first."""
         files = sorted(self.mail_dir.glob("*.log"), key=lambda p: p.stat().st_mtime)
-        return [f.read_text() for f in files]
+        texts = (f.read_text() for f in files)
+        return [t for t in texts if any(line == f"To: {to}" for line in t.splitlines())]

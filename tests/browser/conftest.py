@@ -94,22 +94,35 @@ def village_server(django_db_setup, django_db_blocker, tmp_path_factory):
 
 
 @pytest.fixture
-def browse(browser_thread, village_server, transactional_db):
-    """`browse(fn)` runs `fn(page)` on the browser thread; one phone-sized page per test.
+def open_browser(browser_thread, village_server, transactional_db):
+    """`open_browser()` gives a new browser (its own cookies) as a `browse` function.
 
-    The page keeps its state between calls, so a test can do database work in
-    its own thread between two steps in the browser.
+    `browse(fn)` runs `fn(page)` on the browser thread. The page keeps its
+    state between calls, so a test can do database work in its own thread
+    between two steps in the browser, or drive several people in turn.
     """
+    contexts = []
 
-    def open_page():
-        context = browser_thread.browser.new_context(viewport=PHONE, base_url=village_server.url)
+    def open_page(viewport):
+        context = browser_thread.browser.new_context(viewport=viewport, base_url=village_server.url)
+        contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(10_000)
         return page
 
-    page = browser_thread.call(open_page)
-    yield lambda fn: browser_thread.call(fn, page)
-    browser_thread.call(lambda: page.context.close())
+    def open_one(viewport=PHONE):
+        page = browser_thread.call(open_page, viewport)
+        return lambda fn: browser_thread.call(fn, page)
+
+    yield open_one
+    for context in contexts:
+        browser_thread.call(context.close)
+
+
+@pytest.fixture
+def browse(open_browser):
+    """One phone-sized browser for the test (see open_browser)."""
+    return open_browser()
 
 
 @pytest.fixture

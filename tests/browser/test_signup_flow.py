@@ -70,7 +70,7 @@ def verify_log_in_and_quick_exit(page, link):
 
 def test_mum_signs_up_verifies_logs_in_sees_crisis_link_and_quick_exits(browse, village_server):
     browse(sign_up)
-    emails = village_server.emails()
+    emails = village_server.emails(to="rosie@example.net")
     assert len(emails) == 1
     assert "Subject: Confirm your email address" in emails[0]
     link = re.search(r"http://127\.0\.0\.1:\d+/accounts/confirm-email/\S+/", emails[0]).group(0)

@@ -19,8 +19,7 @@ from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.db import connections
 
-from chat import presence, ratelimit, services
-from chat.models import Room
+from chat import presence, ratelimit
 from village.asgi import application
 from village.dbwork import close_db_thread_connections, in_db_thread
 
@@ -130,35 +129,8 @@ def fresh_realtime_state():
     yield
 
 
-@pytest.fixture
-def group_room(coordinator, mum, other_mum, volunteer):
-    """Thursday group: Val leads, Amy and Beth are enrolled; no session open."""
-    room = services.create_room(actor=coordinator, name="Thursday group")
-    services.assign_lead(actor=coordinator, room_id=room.pk, volunteer=volunteer)
-    services.enrol_member(actor=coordinator, room_id=room.pk, member=mum)
-    services.enrol_member(actor=coordinator, room_id=room.pk, member=other_mum)
-    return room
-
-
-@pytest.fixture
-def open_room(group_room, volunteer):
-    services.open_session(actor=volunteer, room_id=group_room.pk)
-    return group_room
-
-
-@pytest.fixture
-def pairing(coordinator, mum, volunteer):
-    return services.pair(actor=coordinator, member=mum, volunteer=volunteer)
-
-
-@pytest.fixture
-def other_room(coordinator):
-    """A group room nobody in the tests is enrolled in."""
-    return services.create_room(actor=coordinator, name="Other group", always_open=True)
-
-
 def room_ids(hello: dict) -> set[int]:
     return {room["id"] for room in hello["rooms"]}
 
 
-__all__ = ["Room", "Socket", "mint_session", "room_ids"]
+__all__ = ["Socket", "mint_session", "room_ids"]
