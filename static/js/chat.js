@@ -50,7 +50,7 @@
 
   function timeOf(iso) {
     var d = new Date(iso);
-    return isNaN(d) ? "" : d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+    return isNaN(d) ? "" : d.toLocaleTimeString("en-GB", { hour: "2-digit", minute: "2-digit" });
   }
 
   function store(key, value) {
@@ -283,7 +283,7 @@
     if (first) {
       this.oldestSeq = f.messages.length ? f.messages[0].seq : null;
       this.loadEarlier.hidden = !f.more;
-      this.list.lastElementChild && this.list.lastElementChild.scrollIntoView({ block: "end" });
+      this.scrollToEnd();
     } else if (f.more) {
       this.fillFrom(this.lastSeq);
     }
@@ -340,7 +340,7 @@
     }
     if (live && !known && m.author.id !== this.me && m.body) {
       this.announce(m.author.display_name + ": " + m.body);
-      if (this.isNearBottom()) { item.scrollIntoView({ block: "end" }); }
+      if (this.isNearBottom()) { this.scrollToEnd(); }
     }
     if (live) { this.markRead(); }
   };
@@ -360,6 +360,12 @@
       }
     }
     this.list.appendChild(item);
+  };
+
+  // The composer sticks to the bottom of the screen: scroll the page itself
+  // to its end so the newest message shows above it.
+  RoomPage.prototype.scrollToEnd = function () {
+    window.scrollTo(0, document.documentElement.scrollHeight);
   };
 
   RoomPage.prototype.isNearBottom = function () {
@@ -382,6 +388,7 @@
     var time = el("time", null, timeOf(m.created_at));
     time.dateTime = m.created_at;
     meta.appendChild(time);
+    if (mine && m.status === "published") { meta.appendChild(el("span", "sent", "Sent")); }
     li.appendChild(meta);
     var body = el("p", "msg-body");
     if (m.status === "deleted" && !m.body) {
@@ -521,7 +528,7 @@
       li.dataset.clientId = p.client_id;
       li.dataset.seq = "";
       this.list.appendChild(li);
-      li.scrollIntoView({ block: "end" });
+      this.scrollToEnd();
     }
     li.textContent = "";
     var meta = el("p", "msg-meta");
@@ -756,7 +763,10 @@
     }
     li.dataset.lastSeq = room.last_seq;
     if (room.kind === "group") {
-      this.setState(li, room.session_open ? "open" : (room.next_session ? "Next session " + new Date(room.next_session).toLocaleString([], { weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" }) : "Closed"));
+      var next = room.next_session ? "Next session " + new Date(room.next_session).toLocaleString("en-GB", {
+        weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit"
+      }) : "Closed";
+      this.setState(li, room.session_open ? "open" : next);
     } else if (room.read_only) {
       this.setState(li, "Ended");
     }

@@ -16,9 +16,9 @@ def test_card_after_a_flag_adds_that_the_team_was_told():
     assert TEAM_TOLD not in crisis_card().paragraphs
 
 
-def test_every_page_has_the_crisis_link_and_quick_exit_in_the_header(client, db):
+def test_every_page_has_the_crisis_link_and_quick_exit_before_its_content(client, db):
     for url in ("/", reverse("account_login"), reverse("account_signup"), reverse("crisis_card")):
         page = client.get(url).content.decode()
-        header = page.split("</header>")[0]
+        header = page.split("<main")[0]
         assert 'href="/help/"' in header, url
         assert "data-quick-exit" in header, url
