@@ -174,14 +174,15 @@ class ChatConsumer(AsyncWebsocketConsumer):
             client_id=frame["client_id"],
             body=frame["body"],
         )
-        await self.send_json(
-            {
-                "type": "ack",
-                "client_id": frame["client_id"],
-                "status": result.status,
-                "message": result.message,
-            }
-        )
+        ack = {
+            "type": "ack",
+            "client_id": frame["client_id"],
+            "status": result.status,
+            "message": result.message,
+        }
+        if result.notice:
+            ack["notice"] = result.notice
+        await self.send_json(ack)
 
     async def frame_history(self, frame: Frame) -> None:
         page = await in_db_thread(services.history)(
@@ -223,6 +224,21 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
     async def frame_delete(self, frame: Frame) -> None:
         await in_db_thread(services.delete_message)(actor=self.user, message_id=frame["message"])
+
+    async def frame_report(self, frame: Frame) -> None:
+        await in_db_thread(services.report)(
+            reporter=self.user,
+            message_id=frame["message"],
+            reason=frame["reason"],
+            note=frame["note"],
+        )
+        await self.send_json({"type": "reported", "message": frame["message"]})
+
+    async def frame_hide(self, frame: Frame) -> None:
+        await in_db_thread(services.hide_message)(actor=self.user, message_id=frame["message"])
+
+    async def frame_restore(self, frame: Frame) -> None:
+        await in_db_thread(services.restore_message)(actor=self.user, message_id=frame["message"])
 
     async def frame_release(self, frame: Frame) -> None:
         await in_db_thread(services.release_held_message)(
@@ -277,6 +293,32 @@ class ChatConsumer(AsyncWebsocketConsumer):
     async def chat_room_removed(self, event: dict[str, Any]) -> None:
         await self.leave_room(event["room"])
         await self.send_json({"type": "room_removed", "room": event["room"]})
+
+    async def chat_support(self, event: dict[str, Any]) -> None:
+        await self.send_json({"type": "support", "card": event["card"]})
+
+    async def chat_warning(self, event: dict[str, Any]) -> None:
+        await self.send_json({"type": "warning", "warning": event["warning"]})
+
+    async def chat_flag(self, event: dict[str, Any]) -> None:
+        """Every coordinator hears of every flag (and again when one waits too long)."""
+        if self.user.role == "coordinator":
+            await self.send_json(
+                {"type": "flag", "flag": event["flag"], "realert": event.get("realert", False)}
+            )
+
+    async def chat_flag_update(self, event: dict[str, Any]) -> None:
+        if self.user.role == "coordinator":
+            await self.send_json({"type": "flag_update", "flag": event["flag"]})
+
+    async def chat_room_flag(self, event: dict[str, Any]) -> None:
+        """A lead volunteer hears of the flags of the rooms she has open."""
+        access = self.rooms.get(event["room"])
+        if self.user.role != "coordinator" and access is not None and access.is_room_staff:
+            await self.send_json({"type": "flag", "flag": event["flag"], "realert": False})
+
+    async def chat_session_held_open(self, event: dict[str, Any]) -> None:
+        await self.send_json({"type": "session_held_open", "room": event["room"]})
 
     async def chat_revoke(self, event: dict[str, Any]) -> None:
         await self.revoke(event["reason"])

@@ -106,6 +106,17 @@ def _notify_session_opened(*, room_id: int, opener_id: int) -> None:
         _send(person, "session_opened")
 
 
+def email_coordinators_on_commit() -> None:
+    """After this commit, a discreet email to every coordinator: a RED flag waits."""
+    transaction.on_commit(lambda: _in_background(_notify_coordinators))
+
+
+def _notify_coordinators() -> None:
+    coordinators = User.objects.filter(role="coordinator", is_active=True, anonymised_at=None)
+    for coordinator in coordinators:
+        _send(coordinator, "urgent_flag")
+
+
 def _others(room_id: int, *, exclude: int):
     return (
         Membership.objects.filter(

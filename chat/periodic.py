@@ -19,6 +19,7 @@ from django.db import close_old_connections
 from django.utils import timezone
 
 from chat import services
+from moderation import services as moderation_services
 
 log = logging.getLogger("village.periodic")
 
@@ -31,7 +32,12 @@ def run_once(*, clock: Clock = timezone.now) -> dict[str, int]:
     closed = services.close_due_sessions(now=now)
     for session in closed:
         log.info("closed session %s of room %s at its end", session.pk, session.room_id)
-    return {"sessions_closed": len(closed)}
+    realerted = moderation_services.realert_unacknowledged(now=now)
+    if realerted:
+        log.warning(
+            "%s RED flag(s) unacknowledged for 5 minutes: coordinators alerted again", realerted
+        )
+    return {"sessions_closed": len(closed), "red_flags_realerted": realerted}
 
 
 def run_forever(

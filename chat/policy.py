@@ -110,13 +110,24 @@ def can_delete_message(user: User, message: Message) -> bool:
     )
 
 
-def can_decide_held_message(user: User, access: RoomAccess, message: Message) -> bool:
-    """Release or block a held message: the room's staff, never on their own."""
+def can_decide_held_message(
+    user: User, access: RoomAccess, message: Message, *, contact_hold: bool
+) -> bool:
+    """Release or block a held message: the room's staff, never on their own;
+    holds for contact details are for coordinators to decide."""
+    if contact_hold and user.role != Role.COORDINATOR:
+        return False
     return (
         access.is_room_staff
         and message.status == Message.Status.HELD
         and message.author_id != user.pk
     )
+
+
+def can_hide_or_restore(user: User, access: RoomAccess, message: Message, *, hide: bool) -> bool:
+    """Hide a published message or restore a hidden one: the room's staff, never their own."""
+    wanted = Message.Status.PUBLISHED if hide else Message.Status.HIDDEN
+    return access.is_room_staff and message.status == wanted and message.author_id != user.pk
 
 
 def visible_message(viewer_id: int, access: RoomAccess, message: dict[str, Any]) -> dict | None:
@@ -127,6 +138,8 @@ def visible_message(viewer_id: int, access: RoomAccess, message: dict[str, Any])
     """
     mine = message["author"]["id"] == viewer_id
     status = message["status"]
+    if "flag" in message and not access.is_room_staff:
+        message = {k: v for k, v in message.items() if k != "flag"}
     # Never published (held, blocked, or deleted or hidden while held): only
     # its author and the room's staff may know it exists.
     if message["seq"] is None:

@@ -143,6 +143,12 @@ FRAMES: dict[str, tuple[dict[str, Any], dict[str, tuple[Any, Any]]]] = {
     "session": ({"room": _id, "action": _choice("open", "close")}, {}),
     "leave": ({"room": _id}, {}),
     "delete": ({"message": _id}, {}),
+    "report": (
+        {"message": _id, "reason": _choice(*REPORT_REASONS)},
+        {"note": (_text(1000), "")},
+    ),
+    "hide": ({"message": _id}, {}),
+    "restore": ({"message": _id}, {}),
     "release": ({"message": _id}, {}),
     "block": ({"message": _id}, {}),
 }
@@ -214,9 +220,12 @@ def person(user) -> dict[str, Any]:
     return {"id": user.pk, "display_name": user.display_name, "role": user.role}
 
 
-def message_payload(message) -> dict[str, Any]:
-    """The contract's message object M (the full form; policy redacts per viewer)."""
-    return {
+def message_payload(message, *, flag: str | None = None) -> dict[str, Any]:
+    """The contract's message object M (the full form; policy redacts per viewer).
+
+    `flag` (the level of an open flag on it) is for the room's staff only.
+    """
+    payload = {
         "id": message.pk,
         "seq": message.seq,
         "room": message.room_id,
@@ -226,3 +235,6 @@ def message_payload(message) -> dict[str, Any]:
         "client_id": str(message.client_id),
         "status": message.status,
     }
+    if flag:
+        payload["flag"] = flag
+    return payload

@@ -13,6 +13,7 @@ from accounts.models import Role, User
 from chat import policy
 from chat.models import Membership, Message, Room, Session
 from chat.protocol import HISTORY_LIMIT, message_payload
+from moderation.models import LEVEL_ORDER, Flag
 
 HELD_SHOWN = 200
 
@@ -29,8 +30,25 @@ def current_session(room: Room) -> Session | None:
 
 
 def _payloads(viewer: User, access: policy.RoomAccess, messages) -> list[dict[str, Any]]:
-    shown = (policy.visible_message(viewer.pk, access, message_payload(m)) for m in messages)
+    messages = list(messages)
+    flags = open_flag_levels([m.pk for m in messages]) if access.is_room_staff else {}
+    shown = (
+        policy.visible_message(viewer.pk, access, message_payload(m, flag=flags.get(m.pk)))
+        for m in messages
+    )
     return [m for m in shown if m is not None]
+
+
+def open_flag_levels(message_ids: list[int]) -> dict[int, str]:
+    """The most urgent open flag level of each of these messages."""
+    levels: dict[int, str] = {}
+    rows = Flag.objects.filter(message_id__in=message_ids, resolved_at__isnull=True).values_list(
+        "message_id", "level"
+    )
+    for message_id, level in rows:
+        if LEVEL_ORDER[level] < LEVEL_ORDER.get(levels.get(message_id), 9):
+            levels[message_id] = level
+    return levels
 
 
 def visible_messages(

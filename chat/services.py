@@ -37,8 +37,15 @@ from chat.selectors import (
     room_summary,
     visible_messages,
 )
-from moderation.services import AuditAction, record_audit, screen_message
-from village.realtime import broadcast_on_commit, room_group, user_group
+from moderation.selectors import active_mute, has_unacknowledged_red, is_contact_hold
+from moderation.services import AuditAction, flag_message, record_audit, screen_message
+from village.realtime import (
+    broadcast,
+    broadcast_on_commit,
+    coordinators_group,
+    room_group,
+    user_group,
+)
 
 NOT_AVAILABLE = "That room doesn't exist or isn't open to you."
 # A session opened this long before a scheduled slot still counts as on schedule.
@@ -97,6 +104,7 @@ class SendResult:
     status: str
     message: dict[str, Any]
     created: bool
+    notice: str = ""
 
 
 def send_message(
@@ -125,6 +133,15 @@ def send_message(
         if earlier is not None:
             return earlier
         room, session = context.room, _check_can_post(context)
+        mute = active_mute(user=author, room_id=room.pk)
+        if mute is not None:
+            raise ChatError(
+                "muted",
+                "You can't post here for now. A coordinator will be in touch."
+                if mute.until is None
+                else "You can't post here for a while.",
+                until=mute.until.isoformat() if mute.until else None,
+            )
         decision = ratelimit.take_send_slot(user_id=author.pk, token=str(client_id))
         if not decision.allowed:
             raise ChatError(
@@ -132,7 +149,7 @@ def send_message(
                 "You're sending messages quickly. Please wait a moment.",
                 retry_after=decision.retry_after,
             )
-        verdict = screen_message(author=author, room_kind=room.kind, body=body)
+        verdict = screen_message(author=author, room=room, body=body)
         message = Message(
             room=room,
             author=author,
@@ -161,13 +178,19 @@ def send_message(
                 )
         if session is not None:
             _count_attendance(session, author)
-        payload = message_payload(message)
+        flag = flag_message(message=message, verdict=verdict) if verdict.needs_flag else None
+        payload = message_payload(message, flag=flag.level if flag else None)
         broadcast_on_commit(
             room_group(room.pk), {"type": "chat.message", "room": room.pk, "message": payload}
         )
         if room.is_direct and message.status == Message.Status.PUBLISHED:
             notifications.direct_message_on_commit(room=room, author=author)
-    return SendResult(status=message.status, message=payload, created=True)
+    return SendResult(
+        status=message.status,
+        message=policy.visible_message(author.pk, context.access, payload),
+        created=True,
+        notice=verdict.notice,
+    )
 
 
 def _earlier_send(author: User, client_id: uuid.UUID, room_id: int) -> SendResult | None:
@@ -384,7 +407,9 @@ def release_held_message(*, actor: User, message_id: int) -> dict[str, Any]:
     """Publish a held message: it gets the room's next seq and reaches the room."""
     with transaction.atomic():
         message, context = _message_for(actor, message_id, lock_room=True)
-        if not policy.can_decide_held_message(actor, context.access, message):
+        if not policy.can_decide_held_message(
+            actor, context.access, message, contact_hold=is_contact_hold(message)
+        ):
             raise ChatError("forbidden", "That message isn't waiting for your review.")
         _publish(context.room, message)
         message.save(update_fields=["seq", "status", "published_at"])
@@ -402,13 +427,65 @@ def block_held_message(*, actor: User, message_id: int) -> dict[str, Any]:
     """Keep a held message from the room for good (it stays stored for review)."""
     with transaction.atomic():
         message, context = _message_for(actor, message_id, lock_room=True)
-        if not policy.can_decide_held_message(actor, context.access, message):
+        if not policy.can_decide_held_message(
+            actor, context.access, message, contact_hold=is_contact_hold(message)
+        ):
             raise ChatError("forbidden", "That message isn't waiting for your review.")
         message.status = Message.Status.BLOCKED
         message.save(update_fields=["status"])
         record_audit(actor=actor, action=AuditAction.MESSAGE_BLOCKED, target=message)
         _announce_update(message)
     return message_payload(message)
+
+
+def hide_message(*, actor: User, message_id: int) -> dict[str, Any]:
+    """Hide a published message from members; it keeps its seq and shows as removed."""
+    with transaction.atomic():
+        message, context = _message_for(actor, message_id)
+        if not policy.can_hide_or_restore(actor, context.access, message, hide=True):
+            raise ChatError("forbidden", "You can't hide that message.")
+        message.status = Message.Status.HIDDEN
+        message.save(update_fields=["status"])
+        record_audit(actor=actor, action=AuditAction.MESSAGE_HIDDEN, target=message)
+        _announce_update(message)
+    return message_payload(message)
+
+
+def restore_message(*, actor: User, message_id: int) -> dict[str, Any]:
+    """Show a hidden message to the room again."""
+    with transaction.atomic():
+        message, context = _message_for(actor, message_id)
+        if not policy.can_hide_or_restore(actor, context.access, message, hide=False):
+            raise ChatError("forbidden", "You can't restore that message.")
+        message.status = Message.Status.PUBLISHED
+        message.save(update_fields=["status"])
+        record_audit(actor=actor, action=AuditAction.MESSAGE_RESTORED, target=message)
+        _announce_update(message)
+    return message_payload(message)
+
+
+def hide_message_automatically(*, message_id: int, reason: str) -> None:
+    """Out of staffed hours, enough reports hide a message until someone reviews it."""
+    with transaction.atomic():
+        message = Message.objects.select_for_update().get(pk=message_id)
+        if message.status != Message.Status.PUBLISHED:
+            return
+        message.status = Message.Status.HIDDEN
+        message.save(update_fields=["status"])
+        record_audit(actor=None, action=AuditAction.MESSAGE_HIDDEN, target=message, reason=reason)
+        _announce_update(message)
+
+
+def report(*, reporter: User, message_id: int, reason: str, note: str = "") -> None:
+    """Report a message she can see (not her own)."""
+    from moderation.services import report_message
+
+    with transaction.atomic():
+        message, context = _message_for(reporter, message_id)
+        shown = policy.visible_message(reporter.pk, context.access, message_payload(message))
+        if shown is None or message.author_id == reporter.pk:
+            raise ChatError("forbidden", "That message doesn't exist or you can't report it.")
+        report_message(reporter=reporter, message=message, reason=reason, note=note)
 
 
 # --- Sessions ---------------------------------------------------------------------
@@ -485,6 +562,12 @@ def close_session(
         session = current_session(room)
         if session is None:
             return None
+        if has_unacknowledged_red(room_id=room.pk):
+            raise ChatError(
+                "red_flag_open",
+                "Someone in this session may need help now: a RED flag hasn't been "
+                "acknowledged yet. It can close once a volunteer or coordinator has.",
+            )
         session.closed_at = now
         session.closed_by = actor
         session.save(update_fields=["closed_at", "closed_by"])
@@ -497,7 +580,15 @@ def close_due_sessions(*, now: datetime) -> list[Session]:
     closed = []
     due = Session.objects.filter(closed_at__isnull=True, closes_at__lte=now)
     for room_id in due.values_list("room_id", flat=True):
-        session = close_session(actor=None, room_id=room_id, now=now)
+        try:
+            session = close_session(actor=None, room_id=room_id, now=now)
+        except ChatError:
+            # A RED flag is waiting: the session stays open and coordinators are told.
+            broadcast(
+                coordinators_group(),
+                {"type": "chat.session_held_open", "room": room_id},
+            )
+            continue
         if session is not None:
             closed.append(session)
     return closed
@@ -732,6 +823,11 @@ def end_pairing(*, actor: User, pairing_id: int, note: str = "") -> Pairing:
         pairing = Pairing.objects.select_for_update().get(pk=pairing_id)
         if pairing.ended_at is not None:
             raise ChatError("invalid", "That pairing has already ended.")
+        if has_unacknowledged_red(room_id=pairing.room_id):
+            raise ChatError(
+                "red_flag_open",
+                "A RED flag in this chat hasn't been acknowledged yet. Please look at it first.",
+            )
         pairing.ended_at = timezone.now()
         pairing.ended_by = actor
         pairing.ending_note = note

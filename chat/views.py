@@ -9,6 +9,7 @@ from django.shortcuts import render
 
 from chat import periodic, policy, services
 from chat.selectors import next_session_start, rooms_for
+from moderation.selectors import unseen_warnings
 
 
 class OpenDirectChatForm(forms.Form):
@@ -35,6 +36,7 @@ def home(request):
         {
             "group_rooms": [r for r in rooms if r["kind"] == "group"],
             "direct_rooms": [r for r in rooms if r["kind"] == "direct"],
+            "warnings": unseen_warnings(request.user),
         },
     )
 
@@ -64,5 +66,6 @@ def room(request, room_id: int):
             "reason": reason,
             "can_manage_session": policy.can_manage_session(context.access, room),
             "next_session_at": None if room.is_direct else next_session_start(room),
+            "warnings": unseen_warnings(request.user),
         },
     )

@@ -22,15 +22,32 @@ DEFAULT_CRISIS_CARD = (
     "This chat is not an emergency service.",
 )
 TEAM_TOLD = "We've let the team know."
+NOBODY_WATCHING = (
+    "Nobody from the team is watching the chat right now. If you need help now, "
+    "use the numbers above."
+)
 
 
 @dataclass(frozen=True)
 class CrisisCard:
     paragraphs: tuple[str, ...]
     team_told: bool
+    staffed: bool = True
+
+    def as_frame(self) -> dict:
+        return {
+            "paragraphs": list(self.paragraphs),
+            "team_told": self.team_told,
+            "staffed": self.staffed,
+        }
 
 
-def crisis_card(*, after_flag: bool = False) -> CrisisCard:
-    """The card to show; `after_flag` adds that the team was told."""
-    paragraphs = DEFAULT_CRISIS_CARD + ((TEAM_TOLD,) if after_flag else ())
-    return CrisisCard(paragraphs=paragraphs, team_told=after_flag)
+def crisis_card(
+    *, after_flag: bool = False, staffed: bool = True, paragraphs: tuple[str, ...] | None = None
+) -> CrisisCard:
+    """The card to show: `after_flag` adds that the team was told; outside
+    staffed hours it says plainly that nobody is watching."""
+    text = (paragraphs or DEFAULT_CRISIS_CARD) + ((TEAM_TOLD,) if after_flag else ())
+    if not staffed:
+        text += (NOBODY_WATCHING,)
+    return CrisisCard(paragraphs=text, team_told=after_flag, staffed=staffed)

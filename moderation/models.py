@@ -29,6 +29,20 @@ class AuditAction:
     DIRECT_CHAT_OPENED = "direct_chat_opened"
     MESSAGE_RELEASED = "message_released"
     MESSAGE_BLOCKED = "message_blocked"
+    MESSAGE_HIDDEN = "message_hidden"
+    MESSAGE_RESTORED = "message_restored"
+    RULE_CREATED = "rule_created"
+    RULE_CHANGED = "rule_changed"
+    SETTINGS_CHANGED = "settings_changed"
+    FLAG_ACKNOWLEDGED = "flag_acknowledged"
+    FLAG_ESCALATED = "flag_escalated"
+    FLAG_RESOLVED = "flag_resolved"
+    CONCERN_RAISED = "concern_raised"
+    MEMBER_WARNED = "member_warned"
+    MEMBER_MUTED = "member_muted"
+    MUTE_LIFTED = "mute_lifted"
+    ACCOUNT_SUSPENDED = "account_suspended"
+    SUSPENSION_LIFTED = "suspension_lifted"
 
     LABELS = {
         ROLE_CHANGED: "Role changed",
@@ -50,6 +64,20 @@ class AuditAction:
         DIRECT_CHAT_OPENED: "Someone else's 1:1 chat opened",
         MESSAGE_RELEASED: "Held message released",
         MESSAGE_BLOCKED: "Held message blocked",
+        MESSAGE_HIDDEN: "Message hidden",
+        MESSAGE_RESTORED: "Message restored",
+        RULE_CREATED: "Rule added",
+        RULE_CHANGED: "Rule changed",
+        SETTINGS_CHANGED: "Site settings changed",
+        FLAG_ACKNOWLEDGED: "Flag acknowledged",
+        FLAG_ESCALATED: "Flag escalated to coordinators",
+        FLAG_RESOLVED: "Flag resolved",
+        CONCERN_RAISED: "Concern raised",
+        MEMBER_WARNED: "Member warned",
+        MEMBER_MUTED: "Member muted",
+        MUTE_LIFTED: "Mute lifted",
+        ACCOUNT_SUSPENDED: "Account suspended",
+        SUSPENSION_LIFTED: "Suspension lifted",
     }
 
 
@@ -109,3 +137,202 @@ class AuditEntry(models.Model):
     @property
     def action_label(self) -> str:
         return AuditAction.LABELS.get(self.action, self.action)
+
+
+class Level(models.TextChoices):
+    RED = "RED", "Red: urgent"
+    AMBER = "AMBER", "Amber: review soon"
+    GREEN = "GREEN", "Green: no action"
+
+
+LEVEL_ORDER = {Level.RED: 0, Level.AMBER: 1, Level.GREEN: 2}
+
+
+class Rule(models.Model):
+    """A term or phrase that flags a message, with what happens when it matches."""
+
+    class Action(models.TextChoices):
+        DEFAULT = "default", "The level's default"
+        FLAG = "flag", "Publish and flag"
+        HOLD = "hold", "Hold for review"
+        BLOCK = "block", "Block (never published)"
+
+    class AppliesTo(models.TextChoices):
+        EVERYONE = "everyone", "Members and volunteers"
+        MEMBERS = "members", "Members only"
+        VOLUNTEERS = "volunteers", "Volunteers only"
+
+    term = models.CharField(
+        max_length=120,
+        help_text="A word or phrase. Put * at either end to match inside longer words "
+        "(kill* matches killing); without it, whole words only.",
+    )
+    category = models.SlugField(max_length=32)
+    level = models.CharField(max_length=5, choices=Level.choices)
+    action = models.CharField(max_length=8, choices=Action.choices, default=Action.DEFAULT)
+    exceptions = models.JSONField(
+        default=list, blank=True, help_text="Phrases in which the term does not count."
+    )
+    rooms = models.ManyToManyField(
+        "chat.Room", blank=True, related_name="+", help_text="Empty: every room."
+    )
+    applies_to = models.CharField(
+        max_length=10, choices=AppliesTo.choices, default=AppliesTo.EVERYONE
+    )
+    enabled = models.BooleanField(default=True)
+    built_in = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["category", "term"]
+
+    def __str__(self) -> str:
+        return f"{self.term} ({self.category}, {self.level})"
+
+
+class Flag(models.Model):
+    """Something a human must look at: a matched message, a report, a concern."""
+
+    class Source(models.TextChoices):
+        SCANNER = "scanner", "Matched a rule"
+        REPORT = "report", "Reported"
+        CONCERN = "concern", "Concern raised by a volunteer"
+
+    class Outcome(models.TextChoices):
+        NO_ACTION = "no_action", "No action needed"
+        SUPPORT_GIVEN = "support_given", "Support given"
+        REFERRED = "referred", "Referred to GP, 111 or crisis team"
+        SAFEGUARDING_REFERRAL = "safeguarding_referral", "Safeguarding referral made"
+
+    source = models.CharField(max_length=8, choices=Source.choices)
+    level = models.CharField(max_length=5, choices=Level.choices)
+    category = models.SlugField(max_length=32)
+    message = models.ForeignKey(
+        "chat.Message", on_delete=models.PROTECT, null=True, blank=True, related_name="flags"
+    )
+    room = models.ForeignKey(
+        "chat.Room", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    subject = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="flags_about",
+        help_text="The person the flag is about.",
+    )
+    rules = models.ManyToManyField(Rule, blank=True, related_name="flags")
+    detail = models.TextField(blank=True, help_text="What matched, or the concern in words.")
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    realerted_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    outcome = models.CharField(max_length=24, choices=Outcome.choices, blank=True)
+    resolution_note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        indexes = [models.Index(fields=["resolved_at", "level"])]
+
+    def __str__(self) -> str:
+        return f"{self.level} flag {self.pk} ({self.category})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.resolved_at is None
+
+
+class Report(models.Model):
+    """A participant's report of a message. The reported person never learns who."""
+
+    class Reason(models.TextChoices):
+        WORRIED = "worried", "I'm worried about this person"
+        HOSTILE = "hostile", "It's unkind or hostile"
+        CONTACT = "contact", "It shares contact details"
+        SPAM = "spam", "It's spam"
+        OTHER = "other", "Something else"
+
+    message = models.ForeignKey("chat.Message", on_delete=models.PROTECT, related_name="reports")
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.CharField(max_length=8, choices=Reason.choices)
+    note = models.TextField(blank=True)
+    flag = models.ForeignKey(Flag, on_delete=models.PROTECT, related_name="reports")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["message", "reporter"], name="one_report_per_person")
+        ]
+
+    def __str__(self) -> str:
+        return f"report {self.pk} of message {self.message_id}"
+
+
+class Mute(models.Model):
+    """A member muted in a room (or every room) until a time, or until reviewed."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="mutes"
+    )
+    room = models.ForeignKey(
+        "chat.Room", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    until = models.DateTimeField(null=True, blank=True, help_text="Empty: until reviewed.")
+    reason = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    lifted_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"mute of user {self.user_id}"
+
+
+class Warning(models.Model):
+    """A private note from a coordinator to a member about her conduct."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="warnings"
+    )
+    note = models.TextField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    seen_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"warning {self.pk} to user {self.user_id}"
+
+
+class SiteSettings(models.Model):
+    """The service's own settings, edited by coordinators (one row)."""
+
+    # [[weekday 0-6, "HH:MM", "HH:MM"], ...] in the service's time zone.
+    staffed_hours = models.JSONField(default=list, blank=True)
+    crisis_card_text = models.TextField(
+        blank=True, help_text="One paragraph per line. Empty: the default text."
+    )
+    contact_rule_enabled = models.BooleanField(
+        default=True, help_text="Hold messages that share contact details or move off Village."
+    )
+    off_hours_hide_after_reports = models.PositiveSmallIntegerField(default=3)
+    off_hours_mute_after_reports = models.PositiveSmallIntegerField(default=5)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "site settings"
+
+    def __str__(self) -> str:
+        return "site settings"

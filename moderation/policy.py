@@ -1,9 +1,46 @@
-"""Who may do what in moderation. Views and templates ask here; nothing else decides."""
+"""Who may do what in moderation. Views, consumers and templates ask here; nothing else decides."""
 
 from __future__ import annotations
 
-from accounts.policy import can_use_staff_pages
+from accounts.models import Role, User
+from accounts.policy import can_use_staff_pages, is_active_person
 
 
 def can_view_audit_log(user) -> bool:
     return can_use_staff_pages(user)
+
+
+def can_view_queue(user) -> bool:
+    """Coordinators see every flag; volunteers the flags of the rooms they lead."""
+    return is_active_person(user) and user.role in (Role.COORDINATOR, Role.VOLUNTEER)
+
+
+def can_manage_rules(user) -> bool:
+    return can_use_staff_pages(user)
+
+
+def can_edit_site_settings(user) -> bool:
+    return can_use_staff_pages(user)
+
+
+def can_sanction(user) -> bool:
+    """Warn, mute, remove, suspend, resolve: coordinators only."""
+    return can_use_staff_pages(user)
+
+
+def can_act_on_flag(user, *, flag, led_room_ids: set[int]) -> bool:
+    """Acknowledge, escalate: coordinators, or a lead volunteer of the flag's room
+    (never on a flag about herself)."""
+    if not can_view_queue(user) or flag.subject_id == user.pk:
+        return False
+    if user.role == Role.COORDINATOR:
+        return True
+    return flag.room_id is not None and flag.room_id in led_room_ids
+
+
+def can_raise_concern(user, *, member: User) -> bool:
+    return (
+        is_active_person(user)
+        and user.role in (Role.VOLUNTEER, Role.COORDINATOR)
+        and member.role == Role.MEMBER
+    )

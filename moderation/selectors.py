@@ -33,3 +33,156 @@ def audit_entries(*, filters: AuditFilter) -> QuerySet[AuditEntry]:
     if filters.until:
         entries = entries.filter(created_at__date__lte=filters.until)
     return entries
+
+
+# --- settings, staffed hours, the crisis card ---------------------------------
+
+
+def site_settings():
+    """The service's settings (defaults until a coordinator saves them)."""
+    from moderation.models import SiteSettings
+
+    return SiteSettings.objects.first() or SiteSettings()
+
+
+def is_staffed(*, at=None) -> bool:
+    """Whether `at` (now) falls in the service's staffed hours."""
+    from django.utils import timezone
+
+    local = timezone.localtime(at or timezone.now())
+    for weekday, start, end in site_settings().staffed_hours:
+        if local.weekday() == int(weekday) and start <= local.strftime("%H:%M") < end:
+            return True
+    return False
+
+
+def crisis_card_for(*, after_flag: bool, at=None):
+    """The crisis card as it is now: the service's text, and whether anyone is watching."""
+    from moderation.crisis import crisis_card
+
+    text = site_settings().crisis_card_text.strip()
+    paragraphs = tuple(p.strip() for p in text.splitlines() if p.strip()) if text else None
+    return crisis_card(after_flag=after_flag, staffed=is_staffed(at=at), paragraphs=paragraphs)
+
+
+# --- flags ----------------------------------------------------------------------
+
+
+def led_room_ids(user) -> set[int]:
+    from chat.models import Membership
+
+    return set(
+        Membership.objects.filter(
+            user=user, role=Membership.Role.LEAD, removed_at__isnull=True
+        ).values_list("room_id", flat=True)
+    )
+
+
+def open_flags_for(user):
+    """Open flags she may see, most urgent first, then longest waiting."""
+    from django.db.models import Case, IntegerField, Value, When
+
+    from accounts.models import Role
+    from moderation.models import Flag
+
+    flags = Flag.objects.filter(resolved_at__isnull=True).select_related(
+        "message", "message__author", "room", "subject", "acknowledged_by"
+    )
+    if user.role != Role.COORDINATOR:
+        flags = flags.filter(room_id__in=led_room_ids(user)).exclude(subject=user)
+    urgency = Case(
+        When(level="RED", then=Value(0)),
+        When(level="AMBER", then=Value(1)),
+        default=Value(2),
+        output_field=IntegerField(),
+    )
+    return flags.annotate(urgency=urgency).order_by("urgency", "created_at")
+
+
+def has_unacknowledged_red(*, room_id: int) -> bool:
+    from moderation.models import Flag, Level
+
+    return Flag.objects.filter(
+        room_id=room_id, level=Level.RED, acknowledged_at__isnull=True, resolved_at__isnull=True
+    ).exists()
+
+
+def is_contact_hold(message) -> bool:
+    return message.flags.filter(category="contact", resolved_at__isnull=True).exists()
+
+
+def active_mute(*, user, room_id: int, at=None):
+    """The mute that stops her posting in this room now, if any."""
+    from django.db.models import Q
+    from django.utils import timezone
+
+    from moderation.models import Mute
+
+    now = at or timezone.now()
+    return (
+        Mute.objects.filter(user=user, lifted_at__isnull=True)
+        .filter(Q(room_id=room_id) | Q(room__isnull=True))
+        .filter(Q(until__isnull=True) | Q(until__gt=now))
+        .order_by("until")
+        .first()
+    )
+
+
+CONTEXT_AROUND = 5
+
+
+def flag_context(flag) -> dict:
+    """What a reviewer needs beside a flag: the messages around it, the author's
+    earlier flags, and the reports (reporters are shown to staff only)."""
+    from chat.models import Message
+    from moderation.models import Flag
+
+    before, after = [], []
+    message = flag.message
+    if message is not None:
+        around = Message.objects.filter(room_id=message.room_id, seq__isnull=False).select_related(
+            "author"
+        )
+        if message.seq is not None:
+            before = list(around.filter(seq__lt=message.seq).order_by("-seq")[:CONTEXT_AROUND])[
+                ::-1
+            ]
+            after = list(around.filter(seq__gt=message.seq).order_by("seq")[:CONTEXT_AROUND])
+        else:
+            before = list(
+                around.filter(created_at__lte=message.created_at).order_by("-seq")[:CONTEXT_AROUND]
+            )[::-1]
+            after = list(
+                around.filter(created_at__gt=message.created_at).order_by("seq")[:CONTEXT_AROUND]
+            )
+    earlier = (
+        Flag.objects.filter(subject=flag.subject, created_at__lt=flag.created_at)
+        .exclude(pk=flag.pk)
+        .order_by("-created_at")[:10]
+    )
+    return {
+        "before": before,
+        "after": after,
+        "earlier_flags": list(earlier),
+        "reports": list(flag.reports.select_related("reporter").order_by("created_at")),
+    }
+
+
+def active_mutes():
+    from django.db.models import Q
+    from django.utils import timezone
+
+    from moderation.models import Mute
+
+    return (
+        Mute.objects.filter(lifted_at__isnull=True)
+        .filter(Q(until__isnull=True) | Q(until__gt=timezone.now()))
+        .select_related("user", "room")
+        .order_by("created_at")
+    )
+
+
+def unseen_warnings(user):
+    from moderation.models import Warning
+
+    return Warning.objects.filter(user=user, seen_at__isnull=True).order_by("created_at")

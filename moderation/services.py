@@ -3,14 +3,42 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any, Literal
 
-from django.db import models
+from django.core.exceptions import PermissionDenied
+from django.db import models, transaction
+from django.db.models import Q
+from django.utils import timezone
 
-from accounts.models import User
-from moderation.models import AuditAction, AuditEntry
+from accounts.models import Role, User
+from accounts.revocation import revoke_user_sockets
+from moderation import policy
+from moderation import ruleset as ruleset_module
+from moderation.models import (
+    LEVEL_ORDER,
+    AuditAction,
+    AuditEntry,
+    Flag,
+    Level,
+    Mute,
+    Report,
+    Rule,
+    SiteSettings,
+    Warning,
+)
+from moderation.ruleset import RuleScope
+from moderation.scanner import Match
+from moderation.selectors import (
+    active_mute,
+    crisis_card_for,
+    is_staffed,
+    led_room_ids,
+    site_settings,
+)
+from village.realtime import broadcast_on_commit, coordinators_group, room_group, user_group
 
-__all__ = ["AuditAction", "Verdict", "record_audit", "screen_message"]
+REALERT_AFTER = timedelta(minutes=5)
 
 
 def record_audit(
@@ -38,21 +66,454 @@ def record_audit(
     )
 
 
+# --- screening messages --------------------------------------------------------
+
+
 @dataclass(frozen=True)
 class Verdict:
-    """What happens to a message before it is stored."""
+    """What happens to a message before it is stored, and what follows."""
 
     action: Literal["publish", "hold", "block"]
-    reason: str = ""
+    level: str | None = None
+    category: str = ""
+    matches: tuple[Match, ...] = ()
+
+    @property
+    def needs_flag(self) -> bool:
+        return self.level in (Level.RED, Level.AMBER) or self.action != "publish"
+
+    @property
+    def needs_crisis_card(self) -> bool:
+        return self.level == Level.RED
+
+    @property
+    def notice(self) -> str:
+        """What the author is told, kindly, when her message is not simply published."""
+        if self.action == "block":
+            return (
+                "This message wasn't shared with the room. It has been kept for the team to "
+                "read, and a coordinator may be in touch."
+            )
+        if self.action == "hold" and self.category == "contact":
+            return (
+                "To keep everyone safe, Village doesn't share phone numbers, emails, addresses "
+                "or social media, or arrange to meet elsewhere. A coordinator will look at your "
+                "message before it is shared."
+            )
+        if self.action == "hold":
+            return "Your message has been shared with the volunteers, who will read it soon."
+        return ""
 
 
 PUBLISH = Verdict("publish")
 
 
-def screen_message(*, author: User, room_kind: str, body: str) -> Verdict:
+def _default_action(match: Match, room_kind: str) -> str:
+    if match.action != Rule.Action.DEFAULT:
+        return match.action
+    if match.category == "contact":
+        return "hold"
+    if match.level == Level.RED:
+        return "hold" if room_kind == "group" else "flag"
+    if match.level == Level.AMBER:
+        return "flag"
+    return "none"
+
+
+def _applies(scope: RuleScope | None, *, room_id: int, author: User) -> bool:
+    if scope is None:
+        return False
+    if scope.room_ids and room_id not in scope.room_ids:
+        return False
+    if scope.applies_to == Rule.AppliesTo.MEMBERS:
+        return author.role == Role.MEMBER
+    if scope.applies_to == Rule.AppliesTo.VOLUNTEERS:
+        return author.role != Role.MEMBER
+    return True
+
+
+def scan_text(
+    *, text: str, room_kind: str = "group", room_id: int | None = None, author: User | None = None
+) -> Verdict:
+    """Scan `text` with the current rules and apply SAFEGUARDING.md's table.
+
+    Without a room or an author, every rule counts (the rules page and
+    `manage.py scan_text`).
+    """
+    ruleset = ruleset_module.current()
+    matches = []
+    for match in ruleset.scanner.scan(text):
+        scope = ruleset.scopes.get(match.rule)
+        if author is None or room_id is None or _applies(scope, room_id=room_id, author=author):
+            matches.append(match)
+    if not matches:
+        return PUBLISH
+    top = min(matches, key=lambda m: LEVEL_ORDER.get(m.level, 9))
+    actions = {_default_action(m, room_kind) for m in matches}
+    action = "block" if "block" in actions else "hold" if "hold" in actions else "publish"
+    held = [m for m in matches if _default_action(m, room_kind) in ("hold", "block")]
+    category = (min(held, key=lambda m: LEVEL_ORDER.get(m.level, 9)) if held else top).category
+    if top.level == Level.GREEN and action == "publish":
+        return Verdict("publish", Level.GREEN, top.category, tuple(matches))
+    return Verdict(action, top.level, category, tuple(matches))
+
+
+def screen_message(*, author: User, room, body: str) -> Verdict:
     """Decide whether a message is published, held for review or blocked.
 
-    Every message passes through here before it is stored. The keyword rules
-    and detectors arrive with the moderation work; until then all is published.
+    Every message passes through here before it is stored (chat.services).
     """
-    return PUBLISH
+    return scan_text(text=body, room_kind=room.kind, room_id=room.pk, author=author)
+
+
+# --- flags ---------------------------------------------------------------------------
+
+
+def _flag_event(flag: Flag, kind: str = "chat.flag") -> dict:
+    return {
+        "type": kind,
+        "flag": {
+            "id": flag.pk,
+            "level": flag.level,
+            "category": flag.category,
+            "room": flag.room_id,
+            "message": flag.message_id,
+            "acknowledged": flag.acknowledged_at is not None,
+            "resolved": flag.resolved_at is not None,
+        },
+        "room": flag.room_id,
+    }
+
+
+def _announce_flag(flag: Flag, kind: str = "chat.flag") -> None:
+    """To every coordinator, and to the sockets in the flag's room (its lead
+    volunteers forward it; everyone else's sockets drop it)."""
+    event = _flag_event(flag, kind)
+    broadcast_on_commit(coordinators_group(), event)
+    if flag.room_id:
+        broadcast_on_commit(room_group(flag.room_id), {**event, "type": "chat.room_flag"})
+
+
+def flag_message(*, message, verdict: Verdict) -> Flag:
+    """Store the flag for a screened message. Call in the message's transaction."""
+    flag = Flag.objects.create(
+        source=Flag.Source.SCANNER,
+        level=verdict.level or Level.AMBER,
+        category=verdict.category,
+        message=message,
+        room_id=message.room_id,
+        subject=message.author,
+        detail="; ".join(sorted({f"{m.category}: {m.term}" for m in verdict.matches}))[:1000],
+    )
+    flag.rules.set([m.rule for m in verdict.matches if isinstance(m.rule, int)])
+    _announce_flag(flag)
+    if verdict.needs_crisis_card:
+        card = crisis_card_for(after_flag=True).as_frame()
+        broadcast_on_commit(user_group(message.author_id), {"type": "chat.support", "card": card})
+    if flag.level == Level.RED:
+        alert_coordinators_on_commit()
+    return flag
+
+
+def alert_coordinators_on_commit() -> None:
+    """A discreet email to every coordinator (no content): a RED flag is waiting."""
+    from chat.notifications import email_coordinators_on_commit
+
+    email_coordinators_on_commit()
+
+
+def _flag_for(actor: User, flag_id: int, *, lock: bool = True) -> Flag:
+    flags = Flag.objects.select_for_update() if lock else Flag.objects
+    flag = flags.filter(pk=flag_id).first()
+    if flag is None or not policy.can_act_on_flag(
+        actor, flag=flag, led_room_ids=led_room_ids(actor)
+    ):
+        raise PermissionDenied
+    return flag
+
+
+def acknowledge_flag(*, actor: User, flag_id: int) -> Flag:
+    """ "I'm on it": so that two people do not both act."""
+    with transaction.atomic():
+        flag = _flag_for(actor, flag_id)
+        if flag.acknowledged_at is None:
+            flag.acknowledged_at = timezone.now()
+            flag.acknowledged_by = actor
+            flag.save(update_fields=["acknowledged_at", "acknowledged_by"])
+            record_audit(actor=actor, action=AuditAction.FLAG_ACKNOWLEDGED, target=flag)
+            _announce_flag(flag, "chat.flag_update")
+    return flag
+
+
+def escalate_flag(*, actor: User, flag_id: int, note: str = "") -> Flag:
+    """A lead volunteer hands a flag to the coordinators."""
+    with transaction.atomic():
+        flag = _flag_for(actor, flag_id)
+        flag.escalated_at = timezone.now()
+        flag.save(update_fields=["escalated_at"])
+        record_audit(actor=actor, action=AuditAction.FLAG_ESCALATED, target=flag, reason=note)
+        _announce_flag(flag, "chat.flag_update")
+        alert_coordinators_on_commit()
+    return flag
+
+
+def resolve_flag(*, actor: User, flag_id: int, outcome: str, note: str = "") -> Flag:
+    if not policy.can_sanction(actor):
+        raise PermissionDenied
+    if outcome not in Flag.Outcome.values:
+        raise ValueError("Choose an outcome.")
+    with transaction.atomic():
+        flag = _flag_for(actor, flag_id)
+        if flag.resolved_at is not None:
+            return flag
+        now = timezone.now()
+        flag.resolved_at = now
+        flag.resolved_by = actor
+        flag.outcome = outcome
+        flag.resolution_note = note
+        if flag.acknowledged_at is None:
+            flag.acknowledged_at, flag.acknowledged_by = now, actor
+        flag.save()
+        record_audit(
+            actor=actor,
+            action=AuditAction.FLAG_RESOLVED,
+            target=flag,
+            reason=note,
+            details={"outcome": outcome},
+        )
+        _announce_flag(flag, "chat.flag_update")
+    return flag
+
+
+def raise_concern(
+    *, actor: User, member: User, level: str, note: str, room_id: int | None = None
+) -> Flag:
+    """A volunteer's safeguarding concern about a member, without a message."""
+    if not policy.can_raise_concern(actor, member=member):
+        raise PermissionDenied
+    if level not in (Level.RED, Level.AMBER) or not note.strip():
+        raise ValueError("Choose a level and describe the concern.")
+    with transaction.atomic():
+        flag = Flag.objects.create(
+            source=Flag.Source.CONCERN,
+            level=level,
+            category="concern",
+            room_id=room_id,
+            subject=member,
+            detail=note.strip(),
+            raised_by=actor,
+        )
+        record_audit(actor=actor, action=AuditAction.CONCERN_RAISED, target=member, reason=note)
+        _announce_flag(flag)
+        if level == Level.RED:
+            alert_coordinators_on_commit()
+    return flag
+
+
+def realert_unacknowledged(*, now) -> int:
+    """RED flags nobody acknowledged for 5 minutes: alert every coordinator again
+    (and again every 5 minutes until someone does)."""
+    due = now - REALERT_AFTER
+    flags = Flag.objects.filter(
+        level=Level.RED, acknowledged_at__isnull=True, resolved_at__isnull=True, created_at__lte=due
+    ).filter(Q(realerted_at__isnull=True) | Q(realerted_at__lte=due))
+    count = 0
+    for flag in flags:
+        with transaction.atomic():
+            Flag.objects.filter(pk=flag.pk).update(realerted_at=now)
+            flag.realerted_at = now
+            broadcast_on_commit(coordinators_group(), {**_flag_event(flag), "realert": True})
+            alert_coordinators_on_commit()
+        count += 1
+    return count
+
+
+# --- reports ---------------------------------------------------------------------------
+
+REPORT_LEVELS = {
+    Report.Reason.WORRIED: (Level.AMBER, "wellbeing"),
+    Report.Reason.HOSTILE: (Level.AMBER, "hostility"),
+    Report.Reason.CONTACT: (Level.AMBER, "contact"),
+    Report.Reason.SPAM: (Level.GREEN, "spam"),
+    Report.Reason.OTHER: (Level.GREEN, "other"),
+}
+
+
+def report_message(*, reporter: User, message, reason: str, note: str = "") -> Report:
+    """Report a message she can see. Out of staffed hours, enough reports hide the
+    message, or mute its author everywhere, until a coordinator reviews them."""
+    level, category = REPORT_LEVELS[Report.Reason(reason)]
+    with transaction.atomic():
+        flag = (
+            Flag.objects.select_for_update()
+            .filter(message=message, source=Flag.Source.REPORT, resolved_at__isnull=True)
+            .first()
+        )
+        if flag is None:
+            flag = Flag.objects.create(
+                source=Flag.Source.REPORT,
+                level=level,
+                category=category,
+                message=message,
+                room_id=message.room_id,
+                subject=message.author,
+            )
+        elif LEVEL_ORDER[level] < LEVEL_ORDER[flag.level]:
+            flag.level, flag.category = level, category
+            flag.save(update_fields=["level", "category"])
+        report, created = Report.objects.get_or_create(
+            message=message,
+            reporter=reporter,
+            defaults={"reason": reason, "note": note.strip(), "flag": flag},
+        )
+        if created:
+            _announce_flag(flag)
+            if not is_staffed():
+                _apply_off_hours_thresholds(message)
+    return report
+
+
+def _apply_off_hours_thresholds(message) -> None:
+    from chat.services import hide_message_automatically
+
+    settings_row = site_settings()
+    reporters = Report.objects.filter(message=message).values("reporter").distinct().count()
+    if reporters >= settings_row.off_hours_hide_after_reports and message.status == "published":
+        hide_message_automatically(
+            message_id=message.pk, reason=f"{reporters} reports out of hours"
+        )
+    across = Report.objects.filter(message__author=message.author).count()
+    if (
+        across >= settings_row.off_hours_mute_after_reports
+        and active_mute(user=message.author, room_id=message.room_id) is None
+    ):
+        Mute.objects.create(
+            user=message.author,
+            room=None,
+            until=None,
+            reason=f"{across} reports across her messages out of staffed hours (until reviewed)",
+        )
+        record_audit(
+            actor=None,
+            action=AuditAction.MEMBER_MUTED,
+            target=message.author,
+            reason="automatic: reports out of staffed hours",
+            details={"reports": across},
+        )
+
+
+# --- sanctions (coordinators) -------------------------------------------------------------
+
+
+def _require_sanction(actor: User) -> None:
+    if not policy.can_sanction(actor):
+        raise PermissionDenied
+
+
+def warn_member(*, actor: User, member: User, note: str) -> Warning:
+    """A private note she sees next time she opens Village."""
+    _require_sanction(actor)
+    with transaction.atomic():
+        warning = Warning.objects.create(user=member, note=note.strip(), created_by=actor)
+        record_audit(actor=actor, action=AuditAction.MEMBER_WARNED, target=member, reason=note)
+        broadcast_on_commit(
+            user_group(member.pk),
+            {"type": "chat.warning", "warning": {"id": warning.pk, "note": warning.note}},
+        )
+    return warning
+
+
+def mark_warning_seen(*, user: User, warning_id: int) -> None:
+    Warning.objects.filter(pk=warning_id, user=user, seen_at__isnull=True).update(
+        seen_at=timezone.now()
+    )
+
+
+def mute_member(
+    *, actor: User, member: User, room_id: int | None, minutes: int | None, reason: str
+) -> Mute:
+    """Stop her posting in a room (or everywhere) for `minutes`, or until lifted."""
+    _require_sanction(actor)
+    with transaction.atomic():
+        until = timezone.now() + timedelta(minutes=minutes) if minutes else None
+        mute = Mute.objects.create(
+            user=member, room_id=room_id, until=until, reason=reason, created_by=actor
+        )
+        record_audit(
+            actor=actor,
+            action=AuditAction.MEMBER_MUTED,
+            target=member,
+            reason=reason,
+            details={"room": room_id, "minutes": minutes},
+        )
+    return mute
+
+
+def lift_mute(*, actor: User, mute_id: int) -> None:
+    _require_sanction(actor)
+    with transaction.atomic():
+        mute = Mute.objects.select_for_update().get(pk=mute_id)
+        if mute.lifted_at is None:
+            mute.lifted_at = timezone.now()
+            mute.save(update_fields=["lifted_at"])
+            record_audit(actor=actor, action=AuditAction.MUTE_LIFTED, target=mute.user)
+
+
+def suspend_account(*, actor: User, member: User, reason: str) -> None:
+    """Suspend her account: she cannot log in, and her sockets close at once."""
+    _require_sanction(actor)
+    if member.pk == actor.pk or member.is_superuser:
+        raise PermissionDenied
+    with transaction.atomic():
+        User.objects.filter(pk=member.pk).update(is_active=False)
+        record_audit(
+            actor=actor, action=AuditAction.ACCOUNT_SUSPENDED, target=member, reason=reason
+        )
+        revoke_user_sockets(user_id=member.pk, reason="suspended")
+
+
+def lift_suspension(*, actor: User, member: User, reason: str = "") -> None:
+    _require_sanction(actor)
+    with transaction.atomic():
+        User.objects.filter(pk=member.pk).update(is_active=True)
+        record_audit(
+            actor=actor, action=AuditAction.SUSPENSION_LIFTED, target=member, reason=reason
+        )
+
+
+# --- rules and settings ---------------------------------------------------------------------
+
+
+def save_rule(*, actor: User, rule: Rule, rooms=None, changed: list[str] | None = None) -> Rule:
+    """Add or change a rule (rules are switched off, never deleted)."""
+    if not policy.can_manage_rules(actor):
+        raise PermissionDenied
+    with transaction.atomic():
+        created = rule.pk is None
+        rule.save()
+        if rooms is not None:
+            rule.rooms.set(rooms)
+        record_audit(
+            actor=actor,
+            action=AuditAction.RULE_CREATED if created else AuditAction.RULE_CHANGED,
+            target=rule,
+            details={"fields": changed or [], "enabled": rule.enabled},
+        )
+    return rule
+
+
+def save_site_settings(*, actor: User, values: dict) -> SiteSettings:
+    if not policy.can_edit_site_settings(actor):
+        raise PermissionDenied
+    with transaction.atomic():
+        row = SiteSettings.objects.select_for_update().first() or SiteSettings()
+        for name, value in values.items():
+            setattr(row, name, value)
+        row.save()
+        record_audit(
+            actor=actor,
+            action=AuditAction.SETTINGS_CHANGED,
+            target=row,
+            details={"fields": sorted(values)},
+        )
+    return row

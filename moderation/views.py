@@ -4,14 +4,15 @@ from django.core.paginator import Paginator
 from django.shortcuts import render
 
 from moderation import policy
-from moderation.crisis import crisis_card
 from moderation.forms import AuditFilterForm
-from moderation.selectors import AuditFilter, audit_entries
+from moderation.selectors import AuditFilter, audit_entries, crisis_card_for
 
 
 def crisis_card_page(request):
     """The "Need help now?" page: open to everyone, signed in or not."""
-    return render(request, "moderation/crisis_card.html", {"card": crisis_card()})
+    return render(
+        request, "moderation/crisis_card.html", {"card": crisis_card_for(after_flag=False)}
+    )
 
 
 @login_required

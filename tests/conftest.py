@@ -196,3 +196,46 @@ def pairing(coordinator, mum, volunteer):
 def other_room(coordinator):
     """A group room nobody in the tests is enrolled in."""
     return chat_services.create_room(actor=coordinator, name="Other group", always_open=True)
+
+
+@pytest.fixture(autouse=True)
+def moderation_rules(request):
+    """The default rules a migration loads, in every test that uses the database.
+
+    A `transaction=True` test's flush wipes them, so they are put back; the
+    staffed hours are set to all day so that tests do not depend on the clock
+    (the off-hours tests set their own); every scanner cache is dropped.
+    """
+    from moderation import ruleset
+
+    ruleset.forget()
+    uses_db = request.node.get_closest_marker("django_db") or {"db", "transactional_db"} & set(
+        request.fixturenames
+    )
+    if uses_db:
+        request.getfixturevalue("db")
+        from moderation.default_rules import DEFAULT_RULES
+        from moderation.models import Rule, SiteSettings
+
+        if not Rule.objects.exists():
+            Rule.objects.bulk_create(
+                Rule(
+                    term=spec["term"],
+                    category=spec["category"],
+                    level=spec["level"],
+                    action=spec.get("action", "default"),
+                    exceptions=list(spec.get("exceptions", [])),
+                    built_in=True,
+                )
+                for spec in DEFAULT_RULES
+            )
+        SiteSettings.objects.update_or_create(
+            pk=SiteSettings.objects.values_list("pk", flat=True).first(),
+            defaults={"staffed_hours": [[day, "00:00", "24:00"] for day in range(7)]},
+        )
+    yield
+    ruleset.forget()
+
+
+# Socket fixtures for every test folder (protocol, moderation, revocation).
+from tests.sockets import fresh_realtime_state, sockets  # noqa: E402, F401

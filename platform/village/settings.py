@@ -7,6 +7,7 @@ mode by themselves. Production refuses to start without a real secret key,
 PostgreSQL and Redis.
 """
 
+import os
 from pathlib import Path
 
 import environ
@@ -110,8 +111,9 @@ if PRODUCTION and _db["ENGINE"] != "django.db.backends.postgresql":
     )
 if _db["ENGINE"] == "django.db.backends.sqlite3":
     VAR_DIR.mkdir(exist_ok=True)
-    # A file test database, so that subprocess servers (browser tests) see it.
-    _db["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
+    # A file test database, so that subprocess servers (browser tests) see it;
+    # one per test run, so that two runs on one machine do not collide.
+    _db["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
     _db["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
 else:
     # Keep connections between requests, checked before reuse.

@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from chat import views as chat_views
+from moderation import queue_views
 from moderation import views as moderation_views
 
 # The admin login goes through allauth: throttled, verified, MFA-checked.
@@ -18,5 +19,9 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("staff/", include("accounts.staff_urls")),
     path("staff/audit/", include("moderation.urls")),
+    path("staff/moderation/", include("moderation.rule_urls")),
+    path("staff/queue/", include("moderation.queue_urls")),
+    path("concerns/new/", queue_views.raise_concern, name="raise_concern"),
+    path("warnings/<int:warning_id>/seen/", queue_views.warning_seen, name="warning_seen"),
     path("admin/", admin.site.urls),
 ]

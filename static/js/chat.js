@@ -270,6 +270,9 @@
       case "room_update": return this.setReadOnly(f.read_only);
       case "room_removed": return this.onRemoved();
       case "revoked": this.connection.stop(); return goToLogin(this.loginUrl);
+      case "support": return this.showSupport(f.card);
+      case "warning": return this.showWarning(f.warning);
+      case "reported": return this.flash("Thank you. The team will look at it.");
       case "error": return this.onError(f);
     }
   };
@@ -417,9 +420,22 @@
     if (mine && (m.status === "published" || m.status === "held")) {
       actions.appendChild(this.actionButton("delete", "Delete"));
     }
+    if (!mine && m.status === "published") {
+      actions.appendChild(this.actionButton("report", "Report"));
+    }
     if (this.isStaff && !mine && m.status === "held") {
       actions.appendChild(this.actionButton("release", "Share with the room"));
       actions.appendChild(this.actionButton("block", "Keep it back"));
+    }
+    if (this.isStaff && !mine && m.status === "published") {
+      actions.appendChild(this.actionButton("hide", "Hide"));
+    }
+    if (this.isStaff && !mine && m.status === "hidden") {
+      actions.appendChild(this.actionButton("restore", "Restore"));
+    }
+    if (m.flag) {
+      li.classList.add("flag-" + m.flag.toLowerCase());
+      meta.appendChild(el("span", "badge level-" + m.flag.toLowerCase(), m.flag === "RED" ? "Urgent: check on her" : "Flagged"));
     }
     if (actions.childNodes.length) { li.appendChild(actions); }
     return li;
@@ -439,8 +455,25 @@
     var action = button.dataset.action;
     if (action === "retry") { return this.retry(item.dataset.clientId); }
     var id = Number(item.dataset.id);
+    if (action === "report") { return this.openReport(id); }
     if (action === "delete" && !window.confirm("Delete this message? Others will see that it was deleted.")) { return; }
     this.connection.send({ type: action, message: id });
+  };
+
+  RoomPage.prototype.openReport = function (messageId) {
+    var dialog = document.getElementById("report-dialog");
+    var form = document.getElementById("report-form");
+    var self = this;
+    form.reset();
+    form.onsubmit = function (event) {
+      event.preventDefault();
+      var reason = form.querySelector("input[name=reason]:checked");
+      if (!reason) { return; }
+      self.connection.send({ type: "report", message: messageId, reason: reason.value, note: form.note.value });
+      dialog.close();
+    };
+    document.getElementById("report-cancel").onclick = function () { dialog.close(); };
+    dialog.showModal();
   };
 
   RoomPage.prototype.announce = function (text) {
@@ -558,6 +591,30 @@
   RoomPage.prototype.onAck = function (f) {
     this.forget(f.client_id);
     this.addMessage(f.message, false);
+    if (f.notice) { this.flash(f.notice); }
+  };
+
+  // The crisis card, to this person only: plain, warm, never echoing her words.
+  RoomPage.prototype.showSupport = function (card) {
+    var box = document.getElementById("support-card");
+    var text = document.getElementById("support-text");
+    text.textContent = "";
+    card.paragraphs.forEach(function (p) { text.appendChild(el("p", null, p)); });
+    box.hidden = false;
+    box.focus();
+    document.getElementById("support-close").onclick = function () { box.hidden = true; };
+  };
+
+  RoomPage.prototype.showWarning = function (warning) {
+    var box = document.getElementById("live-warning");
+    box.textContent = "";
+    box.appendChild(el("p", null, "A note from the coordinators: " + warning.note));
+    box.hidden = false;
+  };
+
+  RoomPage.prototype.flash = function (text) {
+    if (this.hint) { this.hint.textContent = text; }
+    this.announce(text);
   };
 
   RoomPage.prototype.retry = function (clientId) {

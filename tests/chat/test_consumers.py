@@ -8,7 +8,7 @@ import pytest
 from channels.testing import WebsocketCommunicator
 
 from chat.models import Message
-from tests.chat.conftest import ORIGIN, room_ids
+from tests.sockets import ORIGIN, room_ids
 from village.asgi import application
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -48,7 +48,7 @@ async def test_anonymous_connection_is_refused(db):
 
 
 async def test_foreign_origin_is_refused(mum):
-    from tests.chat.conftest import mint_session
+    from tests.sockets import mint_session
     from village.dbwork import in_db_thread
 
     key = await in_db_thread(mint_session)(mum)

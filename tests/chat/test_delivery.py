@@ -24,8 +24,8 @@ def send_frame(room_id: int, body: str = "hello") -> dict:
 def holding_hook(monkeypatch):
     """The moderation hook, holding every message that says HOLD."""
 
-    def screen(*, author, room_kind, body):
-        return Verdict("hold", "test") if "HOLD" in body else Verdict("publish")
+    def screen(*, author, room, body):
+        return Verdict("hold", "AMBER", "test") if "HOLD" in body else Verdict("publish")
 
     monkeypatch.setattr(services, "screen_message", screen)
 

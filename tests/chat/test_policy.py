@@ -10,8 +10,8 @@ from django.core.exceptions import PermissionDenied
 from chat import services
 from chat.models import Membership, Message, Pairing
 from moderation.models import AuditEntry
-from tests.chat.conftest import room_ids
 from tests.conftest import make_member, make_person
+from tests.sockets import room_ids
 from village.dbwork import in_db_thread
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -138,3 +138,15 @@ async def test_end_of_a_pairing_makes_the_chat_read_only_but_readable(
     joined = await again.join(pairing.room_id)
     assert [m["body"] for m in joined["messages"]] == ["thank you"]
     assert joined["read_only"] is True
+
+
+async def test_suspension_closes_every_socket_of_the_member(sockets, coordinator, mum):
+    from moderation import services as moderation_services
+
+    phone = await sockets(mum)
+    await in_db_thread(moderation_services.suspend_account)(
+        actor=coordinator, member=mum, reason="threats to others"
+    )
+    frame, elapsed = await revoked_within_deadline(phone)
+    assert frame["reason"] == "suspended" and elapsed < DEADLINE
+    assert await sockets(mum, expect_hello=False) is None

@@ -10,8 +10,8 @@ import pytest
 import websockets
 from django.conf import settings
 
-from tests.chat.conftest import mint_session
 from tests.servers import DaphneServer
+from tests.sockets import mint_session
 
 pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 

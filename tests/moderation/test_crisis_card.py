@@ -3,7 +3,7 @@ from django.urls import reverse
 from moderation.crisis import TEAM_TOLD, crisis_card
 
 
-def test_help_page_shows_the_crisis_card_to_anyone_without_saying_the_team_was_told(client):
+def test_help_page_shows_the_crisis_card_to_anyone_without_saying_the_team_was_told(client, db):
     page = client.get(reverse("crisis_card")).content.decode()
     assert "116 123" in page and "85258" in page and "0808 2000 247" in page
     assert "call 999" in page

@@ -1,4 +1,4 @@
-"""Chat fixtures: rooms and pairings made through the services, and sockets.
+"""Socket fixtures: logged-in WebsocketCommunicators and a clean real-time state.
 
 Socket tests are async, use `transaction=True` and close the connections of
 the database threads afterwards (otherwise the test database cannot be

@@ -1,0 +1,242 @@
+"""The live queue of flags: coordinators see all, lead volunteers their rooms'.
+
+Each action is one POST calling one service; the page refreshes its list when
+a flag arrives or changes (static/js/queue.js).
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from accounts.models import User
+from chat import services as chat_services
+from moderation import policy, services
+from moderation.models import Flag, Mute
+from moderation.selectors import active_mutes, flag_context, led_room_ids, open_flags_for
+
+
+class ResolveForm(forms.Form):
+    outcome = forms.ChoiceField(choices=Flag.Outcome.choices, label="Outcome")
+    note = forms.CharField(
+        required=False, max_length=2000, label="Note", widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class WarnForm(forms.Form):
+    note = forms.CharField(
+        max_length=1000, label="Private note to her", widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class MuteForm(forms.Form):
+    scope = forms.ChoiceField(
+        choices=[("room", "In this room"), ("all", "In every room")], label="Where"
+    )
+    minutes = forms.TypedChoiceField(
+        coerce=int,
+        choices=[
+            (60, "1 hour"),
+            (240, "4 hours"),
+            (1440, "1 day"),
+            (10080, "1 week"),
+            (0, "Until lifted"),
+        ],
+        label="For how long",
+    )
+    reason = forms.CharField(max_length=500, label="Reason")
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(max_length=500, label="Reason")
+
+
+def queue_page(view):
+    @wraps(view)
+    @login_required
+    def wrapper(request, *args, **kwargs):
+        if not policy.can_view_queue(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _cards(user):
+    return [{"flag": flag, **flag_context(flag)} for flag in open_flags_for(user)[:100]]
+
+
+@queue_page
+def queue(request):
+    context = {
+        "cards": _cards(request.user),
+        "can_sanction": policy.can_sanction(request.user),
+        "led_rooms": sorted(led_room_ids(request.user)),
+        "mutes": active_mutes() if policy.can_sanction(request.user) else [],
+        "resolve_form": ResolveForm(),
+        "warn_form": WarnForm(),
+        "mute_form": MuteForm(),
+        "reason_form": ReasonForm(),
+    }
+    template = (
+        "moderation/queue_list.html" if request.GET.get("partial") else "moderation/queue.html"
+    )
+    return render(request, template, context)
+
+
+def _flag(request, flag_id: int) -> Flag:
+    flag = get_object_or_404(Flag, pk=flag_id)
+    if not policy.can_act_on_flag(request.user, flag=flag, led_room_ids=led_room_ids(request.user)):
+        raise PermissionDenied
+    return flag
+
+
+def _done(request, text: str):
+    messages.success(request, text)
+    return redirect("moderation_queue")
+
+
+def _refused(request, detail: str):
+    messages.error(request, detail)
+    return redirect("moderation_queue")
+
+
+@queue_page
+@require_POST
+def act(request, flag_id: int, action: str):
+    """Acknowledge, escalate, release, hide, restore (lead volunteers and coordinators)."""
+    flag = _flag(request, flag_id)
+    try:
+        if action == "acknowledge":
+            services.acknowledge_flag(actor=request.user, flag_id=flag.pk)
+            return _done(request, "You're on it: others can see that.")
+        if action == "escalate":
+            services.escalate_flag(
+                actor=request.user, flag_id=flag.pk, note=request.POST.get("note", "")
+            )
+            return _done(request, "The coordinators have been told.")
+        message_actions = {
+            "release": (chat_services.release_held_message, "Shared with the room."),
+            "hide": (chat_services.hide_message, "Hidden from members."),
+            "restore": (chat_services.restore_message, "Restored to the room."),
+            "block": (chat_services.block_held_message, "Kept back from the room."),
+        }
+        if action in message_actions and flag.message_id:
+            service, text = message_actions[action]
+            service(actor=request.user, message_id=flag.message_id)
+            return _done(request, text)
+    except chat_services.ChatError as error:
+        return _refused(request, error.detail)
+    raise PermissionDenied
+
+
+@queue_page
+@require_POST
+def sanction(request, flag_id: int, action: str):
+    """Resolve, warn, mute, remove, suspend: coordinators only."""
+    if not policy.can_sanction(request.user):
+        raise PermissionDenied
+    flag = _flag(request, flag_id)
+    member = flag.subject
+    if action == "resolve":
+        form = ResolveForm(request.POST)
+        if form.is_valid():
+            services.resolve_flag(actor=request.user, flag_id=flag.pk, **form.cleaned_data)
+            return _done(request, "Resolved.")
+    elif action == "warn":
+        form = WarnForm(request.POST)
+        if form.is_valid():
+            services.warn_member(actor=request.user, member=member, note=form.cleaned_data["note"])
+            return _done(request, f"{member.display_name} will see your note.")
+    elif action == "mute":
+        form = MuteForm(request.POST)
+        if form.is_valid():
+            services.mute_member(
+                actor=request.user,
+                member=member,
+                room_id=flag.room_id if form.cleaned_data["scope"] == "room" else None,
+                minutes=form.cleaned_data["minutes"] or None,
+                reason=form.cleaned_data["reason"],
+            )
+            return _done(request, f"{member.display_name} is muted.")
+    elif action in ("remove", "suspend"):
+        form = ReasonForm(request.POST)
+        if form.is_valid():
+            reason = form.cleaned_data["reason"]
+            if action == "suspend":
+                services.suspend_account(actor=request.user, member=member, reason=reason)
+                return _done(request, f"{member.display_name}'s account is suspended.")
+            try:
+                chat_services.remove_from_room(
+                    actor=request.user, room_id=flag.room_id, person=member, reason=reason
+                )
+            except chat_services.ChatError as error:
+                return _refused(request, error.detail)
+            return _done(request, f"{member.display_name} is no longer in the room.")
+    else:
+        raise PermissionDenied
+    return _refused(
+        request,
+        "Please fill in every field of that form: "
+        + "; ".join(f"{field}: {' '.join(errors)}" for field, errors in form.errors.items()),
+    )
+
+
+@queue_page
+@require_POST
+def lift_mute(request, mute_id: int):
+    if not policy.can_sanction(request.user):
+        raise PermissionDenied
+    mute = get_object_or_404(Mute, pk=mute_id)
+    services.lift_mute(actor=request.user, mute_id=mute.pk)
+    return _done(request, f"{mute.user.display_name} can post again.")
+
+
+class ConcernForm(forms.Form):
+    member = forms.ModelChoiceField(
+        queryset=User.objects.none(), label="Who are you worried about?"
+    )
+    level = forms.ChoiceField(
+        choices=[
+            ("AMBER", "Amber: please look at this today"),
+            ("RED", "Red: she may be in danger now"),
+        ],
+        label="How urgent is it?",
+    )
+    note = forms.CharField(
+        max_length=2000, label="What worries you?", widget=forms.Textarea(attrs={"rows": 4})
+    )
+
+
+@login_required
+def raise_concern(request):
+    """A volunteer raises a safeguarding concern about a member, without a message."""
+    if not policy.can_view_queue(request.user):
+        raise PermissionDenied
+    form = ConcernForm(request.POST or None)
+    form.fields["member"].queryset = User.objects.filter(role="member", is_active=True).order_by(
+        "display_name"
+    )
+    if request.method == "POST" and form.is_valid():
+        services.raise_concern(
+            actor=request.user,
+            member=form.cleaned_data["member"],
+            level=form.cleaned_data["level"],
+            note=form.cleaned_data["note"],
+        )
+        messages.success(request, "Thank you. The coordinators have your concern.")
+        return redirect("home")
+    return render(request, "moderation/concern.html", {"form": form})
+
+
+@login_required
+@require_POST
+def warning_seen(request, warning_id: int):
+    services.mark_warning_seen(user=request.user, warning_id=warning_id)
+    return redirect(request.POST.get("next") or "home")

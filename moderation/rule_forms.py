@@ -1,0 +1,314 @@
+"""Forms for the coordinators' rules and settings pages.
+
+Forms only check what was typed; the writes (and the audit entries) are
+`moderation.services.save_rule` and `save_site_settings`.
+"""
+
+from __future__ import annotations
+
+import calendar
+from datetime import time
+
+from django import forms
+from django.conf import settings
+
+from chat.models import Room
+from moderation.models import Level, Rule
+from moderation.scanner import normalise
+
+# The categories SAFEGUARDING.md names (slugs are part of the contract).
+KNOWN_CATEGORIES = ("self_harm", "baby_harm", "psychosis", "abuse_dv", "contact", "hostility")
+TERM_MAX_LENGTH = 120
+EXCEPTION_MAX_LENGTH = 200
+# Staffed hours are "HH:MM" strings compared as text, so a day runs to "24:00".
+END_OF_DAY = "24:00"
+WEEKDAYS = tuple(enumerate(calendar.day_name))  # ((0, "Monday"), ..., (6, "Sunday"))
+
+
+def category_choices(categories) -> list[tuple[str, str]]:
+    return [
+        ("", "Any category"),
+        *((c, c) for c in sorted(set(KNOWN_CATEGORIES) | set(categories))),
+    ]
+
+
+class RuleFilterForm(forms.Form):
+    term = forms.CharField(required=False, max_length=120, label="Word or phrase contains")
+    category = forms.ChoiceField(required=False)
+    level = forms.ChoiceField(required=False, choices=[("", "Any level"), *Level.choices])
+    state = forms.ChoiceField(
+        required=False,
+        label="On or off",
+        choices=[("", "On and off"), ("on", "On only"), ("off", "Off only")],
+    )
+
+    def __init__(self, *args, categories=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = category_choices(categories)
+
+
+class TryMessageForm(forms.Form):
+    text = forms.CharField(
+        label="Message",
+        max_length=settings.VILLAGE_MESSAGE_MAX_LENGTH,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Type a message as a mum might write it to see what the rules would do. "
+        "Nothing is sent or saved.",
+    )
+
+    def clean_text(self):
+        text = self.cleaned_data["text"]
+        if not text.strip():
+            raise forms.ValidationError("Type a message to try.")
+        return text
+
+
+class LinesField(forms.CharField):
+    """A textarea holding a list: one item a line, blank lines and repeats dropped."""
+
+    widget = forms.Textarea(attrs={"rows": 4})
+
+    def prepare_value(self, value):
+        if isinstance(value, list | tuple):
+            return "\n".join(value)
+        return value
+
+    def to_python(self, value):
+        lines = []
+        for line in (value or "").splitlines():
+            line = " ".join(line.split())
+            if line and line not in lines:
+                lines.append(line)
+        return lines
+
+    def has_changed(self, initial, data):
+        return self.to_python(self.prepare_value(initial or [])) != self.to_python(data)
+
+
+class RuleForm(forms.ModelForm):
+    term = forms.CharField(
+        label="Word or phrase",
+        # No max_length here: clean_term says the limit in plain words.
+        widget=forms.TextInput(attrs={"maxlength": TERM_MAX_LENGTH, "autocomplete": "off"}),
+        help_text="Whole words only, unless you put * at the start or end: kill* also matches "
+        "“killing” and “killed”; *harm also matches “selfharm”. A * can't go in the middle. "
+        "Capitals, accents, spaced-out or dotted letters and look-alike characters are "
+        "matched anyway.",
+        error_messages={"required": "Type the word or phrase the rule looks for."},
+    )
+    category = forms.SlugField(
+        max_length=32,
+        help_text="Choose one of the usual categories or type a new one "
+        "(lower-case letters, numbers and _).",
+        widget=forms.TextInput(attrs={"list": "rule-categories", "autocomplete": "off"}),
+        error_messages={
+            "required": "Choose a category.",
+            "invalid": "Use lower-case letters, numbers and _ only, like self_harm.",
+        },
+    )
+    exceptions = LinesField(
+        required=False,
+        label="Exceptions",
+        help_text="Phrases in which the word doesn't count, one a line. For example, for "
+        "“kill” you might add “kill for a coffee”.",
+    )
+    rooms = forms.ModelMultipleChoiceField(
+        required=False,
+        queryset=Room.objects.filter(kind=Room.Kind.GROUP).order_by("name", "id"),
+        widget=forms.CheckboxSelectMultiple,
+        label="Rooms",
+        help_text="Tick none to use the rule in every room, including 1:1 chats.",
+    )
+
+    class Meta:
+        model = Rule
+        fields = [
+            "term",
+            "category",
+            "level",
+            "action",
+            "exceptions",
+            "rooms",
+            "applies_to",
+            "enabled",
+        ]
+        labels = {
+            "level": "Level",
+            "action": "What happens",
+            "applies_to": "Whose messages",
+            "enabled": "This rule is on",
+        }
+        help_texts = {
+            "level": "Red: someone may be in danger now. Amber: a coordinator should look "
+            "soon. Green: noted, nothing automatic.",
+            "action": "The level's default: red messages are held from a group (and delivered, "
+            "flagged, in a 1:1), amber ones are shared and flagged, contact details are held.",
+            "enabled": "Rules are never deleted; switch one off instead.",
+        }
+
+    def clean_term(self):
+        term = " ".join(self.cleaned_data["term"].split())
+        core = term.removeprefix("*").removesuffix("*")
+        if not core.strip("* "):
+            raise forms.ValidationError("Type a word or phrase, not just *.")
+        if "*" in core:
+            raise forms.ValidationError(
+                "A * can only go at the start or the end of the word or phrase, not in the middle."
+            )
+        if core != core.strip():
+            raise forms.ValidationError("Put the * right next to the word, with no space.")
+        if not normalise(core)[0].strip():
+            # Only apostrophes or invisible characters: the scanner would never match it.
+            raise forms.ValidationError("Type a word or phrase with letters or numbers in it.")
+        if len(term) > TERM_MAX_LENGTH:
+            raise forms.ValidationError(
+                f"Keep the word or phrase to {TERM_MAX_LENGTH} characters or fewer "
+                f"(this one has {len(term)})."
+            )
+        return term
+
+    def clean_category(self):
+        return self.cleaned_data["category"].lower()
+
+    def clean_exceptions(self):
+        exceptions = self.cleaned_data["exceptions"]
+        too_long = [e for e in exceptions if len(e) > EXCEPTION_MAX_LENGTH]
+        if too_long:
+            raise forms.ValidationError(
+                f"Keep each exception to {EXCEPTION_MAX_LENGTH} characters or fewer; "
+                f"this one is longer: “{too_long[0][:40]}…”"
+            )
+        return exceptions
+
+
+class TimeInput(forms.TimeInput):
+    input_type = "time"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%H:%M")
+
+
+class SiteSettingsForm(forms.Form):
+    """Staffed hours (one time a day), the crisis card, the contact rule, the
+    off-hours thresholds. `values()` gives what changed, for the service."""
+
+    crisis_card_text = forms.CharField(
+        required=False,
+        label="Crisis card text",
+        max_length=4000,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 10}),
+        help_text="One paragraph a line. Leave it empty to use Village's default text, "
+        "shown below.",
+    )
+    contact_rule_enabled = forms.BooleanField(
+        required=False,
+        label="Hold messages that share contact details or move off Village",
+        help_text="Phone numbers, emails, addresses, social media, “add me on…”. "
+        "A coordinator looks at each one before it is shared.",
+    )
+    off_hours_hide_after_reports = forms.IntegerField(
+        min_value=1,
+        max_value=50,
+        label="Out of hours, hide a message after this many reports",
+        help_text="It stays hidden until a coordinator reviews it.",
+    )
+    off_hours_mute_after_reports = forms.IntegerField(
+        min_value=1,
+        max_value=50,
+        label="Out of hours, mute a member after this many reports across her messages",
+        help_text="She is muted in every room until a coordinator reviews it.",
+    )
+
+    def __init__(self, *args, settings_row, **kwargs):
+        self.settings_row = settings_row
+        self.saved_hours = [list(slot) for slot in settings_row.staffed_hours or []]
+        initial = {
+            "crisis_card_text": settings_row.crisis_card_text,
+            "contact_rule_enabled": settings_row.contact_rule_enabled,
+            "off_hours_hide_after_reports": settings_row.off_hours_hide_after_reports,
+            "off_hours_mute_after_reports": settings_row.off_hours_mute_after_reports,
+        }
+        for day, _name in WEEKDAYS:
+            slots = self._saved_slots(day)
+            initial[f"staffed_{day}"] = bool(slots)
+            initial[f"from_{day}"] = slots[0][1] if slots else "09:00"
+            end = slots[0][2] if slots else "17:00"
+            # A time box cannot show 24:00; midnight at the end of the day shows as 00:00.
+            initial[f"to_{day}"] = "00:00" if end == END_OF_DAY else end
+        super().__init__(*args, initial=initial, **kwargs)
+        for day, _name in WEEKDAYS:
+            self.fields[f"staffed_{day}"] = forms.BooleanField(required=False, label="Staffed")
+            self.fields[f"from_{day}"] = forms.TimeField(
+                required=False, label="From", widget=TimeInput
+            )
+            self.fields[f"to_{day}"] = forms.TimeField(required=False, label="To", widget=TimeInput)
+
+    def _saved_slots(self, day: int) -> list[list]:
+        return [slot for slot in self.saved_hours if int(slot[0]) == day]
+
+    def weekdays(self):
+        """(name, staffed, from, to, extra saved times) for each day, for the template."""
+        for day, name in WEEKDAYS:
+            yield {
+                "name": name,
+                "staffed": self[f"staffed_{day}"],
+                "start": self[f"from_{day}"],
+                "end": self[f"to_{day}"],
+                "more": len(self._saved_slots(day)) - 1,
+            }
+
+    def clean_crisis_card_text(self):
+        return paragraphs_text(self.cleaned_data["crisis_card_text"])
+
+    def clean(self):
+        cleaned = super().clean()
+        hours = []
+        for day, name in WEEKDAYS:
+            day_fields = (f"staffed_{day}", f"from_{day}", f"to_{day}")
+            if not any(field in self.changed_data for field in day_fields):
+                # Untouched days keep what was saved (even two times in one day).
+                hours.extend(self._saved_slots(day))
+                continue
+            if not cleaned.get(f"staffed_{day}"):
+                continue
+            start, end = cleaned.get(f"from_{day}"), cleaned.get(f"to_{day}")
+            if start is None or end is None:
+                if f"from_{day}" not in self.errors and f"to_{day}" not in self.errors:
+                    self.add_error(f"to_{day}", f"Give a start and an end time for {name}.")
+                continue
+            start, end = _hhmm(start), END_OF_DAY if end == time(0) else _hhmm(end)
+            if start >= end:
+                self.add_error(f"to_{day}", f"On {name} the end time must be after the start.")
+                continue
+            hours.append([day, start, end])
+        cleaned["staffed_hours"] = sorted(hours, key=lambda slot: (int(slot[0]), slot[1]))
+        return cleaned
+
+    def values(self) -> dict:
+        """The settings that differ from the saved ones, as `save_site_settings` takes them."""
+        row = self.settings_row
+        candidates = {
+            "staffed_hours": self.cleaned_data["staffed_hours"],
+            "crisis_card_text": self.cleaned_data["crisis_card_text"],
+            "contact_rule_enabled": self.cleaned_data["contact_rule_enabled"],
+            "off_hours_hide_after_reports": self.cleaned_data["off_hours_hide_after_reports"],
+            "off_hours_mute_after_reports": self.cleaned_data["off_hours_mute_after_reports"],
+        }
+        saved = {name: getattr(row, name) for name in candidates}
+        saved["staffed_hours"] = sorted(
+            ([int(s[0]), s[1], s[2]] for s in self.saved_hours), key=lambda s: (s[0], s[1])
+        )
+        saved["crisis_card_text"] = paragraphs_text(row.crisis_card_text or "")
+        return {name: value for name, value in candidates.items() if value != saved[name]}
+
+
+def paragraphs_text(text: str) -> str:
+    """The crisis card's text as stored: one paragraph a line, no blank lines."""
+    lines = (line.strip() for line in text.splitlines())
+    return "\n".join(line for line in lines if line)
+
+
+def _hhmm(value: time) -> str:
+    return value.strftime("%H:%M")

@@ -1,0 +1,227 @@
+"""The queue: acting on flags, sanctions, re-alerts and the off-hours rules."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from chat import periodic
+from chat import services as chat_services
+from chat.models import Message
+from moderation import services
+from moderation.models import AuditEntry, Flag, Mute, SiteSettings
+from tests.conftest import make_member
+
+pytestmark = pytest.mark.django_db
+
+RED = "I want to end it all tonight"
+
+
+def send(author, room_id, body):
+    return chat_services.send_message(
+        author=author, room_id=room_id, client_id=uuid.uuid4(), body=body
+    )
+
+
+@pytest.fixture
+def red_flag(mum, open_room, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False):
+        send(mum, open_room.pk, RED)
+    return Flag.objects.get()
+
+
+def audited(action: str) -> bool:
+    return AuditEntry.objects.filter(action=action).exists()
+
+
+def test_queue_lists_open_flags_with_context_for_coordinators(
+    client, coordinator, red_flag, other_mum, open_room
+):
+    send(other_mum, open_room.pk, "sending you a hug")
+    client.force_login(coordinator)
+    page = client.get(reverse("moderation_queue")).content.decode()
+    assert RED in page and "self_harm" in page and "Amy" in page
+
+
+def test_lead_volunteer_sees_her_rooms_flags_and_others_do_not(
+    client, volunteer, other_volunteer, red_flag
+):
+    client.force_login(volunteer)
+    assert RED in client.get(reverse("moderation_queue")).content.decode()
+    client.force_login(other_volunteer)
+    assert RED not in client.get(reverse("moderation_queue")).content.decode()
+
+
+def test_member_cannot_see_the_queue(client, other_mum, red_flag):
+    client.force_login(other_mum)
+    assert client.get(reverse("moderation_queue")).status_code == 403
+
+
+def test_acknowledge_marks_who_is_on_it_and_is_audited(client, volunteer, red_flag):
+    client.force_login(volunteer)
+    client.post(reverse("flag_act", args=[red_flag.pk, "acknowledge"]))
+    red_flag.refresh_from_db()
+    assert red_flag.acknowledged_by == volunteer
+    assert audited("flag_acknowledged")
+
+
+def test_release_shares_the_held_message_with_the_next_seq(client, volunteer, red_flag):
+    client.force_login(volunteer)
+    client.post(reverse("flag_act", args=[red_flag.pk, "release"]))
+    message = Message.objects.get(pk=red_flag.message_id)
+    assert message.status == "published" and message.seq == 1
+    assert audited("message_released")
+
+
+def test_hide_and_restore(client, coordinator, other_mum, open_room):
+    send(other_mum, open_room.pk, "you are a rubbish mum")
+    flag = Flag.objects.get()
+    client.force_login(coordinator)
+    client.post(reverse("flag_act", args=[flag.pk, "hide"]))
+    assert Message.objects.get().status == "hidden" and audited("message_hidden")
+    client.post(reverse("flag_act", args=[flag.pk, "restore"]))
+    assert Message.objects.get().status == "published" and audited("message_restored")
+
+
+def test_coordinator_mutes_warns_and_resolves(client, coordinator, mum, red_flag):
+    client.force_login(coordinator)
+    client.post(
+        reverse("flag_sanction", args=[red_flag.pk, "mute"]),
+        {"scope": "room", "minutes": 60, "reason": "needs a break"},
+    )
+    mute = Mute.objects.get(user=mum)
+    assert mute.room_id == red_flag.room_id and mute.until > timezone.now()
+    client.post(reverse("flag_sanction", args=[red_flag.pk, "warn"]), {"note": "please be kind"})
+    assert mum.warnings.get().note == "please be kind"
+    client.post(
+        reverse("flag_sanction", args=[red_flag.pk, "resolve"]),
+        {"outcome": "support_given", "note": "called her"},
+    )
+    red_flag.refresh_from_db()
+    assert red_flag.outcome == "support_given" and red_flag.resolved_by == coordinator
+    assert all(audited(a) for a in ("member_muted", "member_warned", "flag_resolved"))
+
+
+def test_volunteer_cannot_sanction(client, volunteer, mum, red_flag):
+    client.force_login(volunteer)
+    for action, data in (
+        ("suspend", {"reason": "x"}),
+        ("mute", {"scope": "all", "minutes": 0, "reason": "x"}),
+    ):
+        assert (
+            client.post(reverse("flag_sanction", args=[red_flag.pk, action]), data).status_code
+            == 403
+        )
+    mum.refresh_from_db()
+    assert mum.is_active and not Mute.objects.exists()
+
+
+def test_suspension_stops_login_and_is_audited(client, coordinator, mum, red_flag):
+    client.force_login(coordinator)
+    client.post(reverse("flag_sanction", args=[red_flag.pk, "suspend"]), {"reason": "threats"})
+    mum.refresh_from_db()
+    assert not mum.is_active and audited("account_suspended")
+
+
+def test_a_volunteer_cannot_close_the_session_while_a_red_flag_waits(
+    volunteer, red_flag, open_room
+):
+    with pytest.raises(chat_services.ChatError) as error:
+        chat_services.close_session(actor=volunteer, room_id=open_room.pk)
+    assert error.value.code == "red_flag_open"
+    services.acknowledge_flag(actor=volunteer, flag_id=red_flag.pk)
+    assert chat_services.close_session(actor=volunteer, room_id=open_room.pk) is not None
+
+
+def test_ending_a_pairing_waits_for_a_red_flag_to_be_acknowledged(coordinator, mum, pairing):
+    send(mum, pairing.room_id, RED)
+    with pytest.raises(chat_services.ChatError):
+        chat_services.end_pairing(actor=coordinator, pairing_id=pairing.pk)
+    services.acknowledge_flag(actor=coordinator, flag_id=Flag.objects.get().pk)
+    chat_services.end_pairing(actor=coordinator, pairing_id=pairing.pk)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_unacknowledged_red_flag_alerts_every_coordinator_again_after_5_minutes(
+    mum, open_room, coordinator, mailoutbox
+):
+    from chat import notifications
+
+    send(mum, open_room.pk, RED)
+    red_flag = Flag.objects.get()
+    notifications.drain()
+    mailoutbox.clear()
+    created = red_flag.created_at
+    assert (
+        periodic.run_once(clock=lambda: created + timedelta(minutes=4))["red_flags_realerted"] == 0
+    )
+    assert (
+        periodic.run_once(clock=lambda: created + timedelta(minutes=5))["red_flags_realerted"] == 1
+    )
+    notifications.drain()
+    assert [m.to for m in mailoutbox] == [[coordinator.email]]
+    assert mailoutbox[0].subject == "You have a new notification" and RED not in mailoutbox[0].body
+    # Not again at once; again 5 minutes later, until someone acknowledges it.
+    assert (
+        periodic.run_once(clock=lambda: created + timedelta(minutes=6))["red_flags_realerted"] == 0
+    )
+    assert (
+        periodic.run_once(clock=lambda: created + timedelta(minutes=10))["red_flags_realerted"] == 1
+    )
+    services.acknowledge_flag(actor=coordinator, flag_id=red_flag.pk)
+    assert (
+        periodic.run_once(clock=lambda: created + timedelta(minutes=20))["red_flags_realerted"] == 0
+    )
+
+
+@pytest.fixture
+def off_hours():
+    SiteSettings.objects.update(staffed_hours=[])
+
+
+def test_out_of_hours_three_reports_hide_a_message_until_reviewed(
+    off_hours, other_mum, open_room, coordinator
+):
+    message_author = make_member("dee@example.net", "Dee")
+    chat_services.enrol_member(actor=coordinator, room_id=open_room.pk, member=message_author)
+    sent = send(message_author, open_room.pk, "honestly you lot are pathetic")
+    reporters = [make_member(f"r{n}@example.net", f"R{n}") for n in range(3)]
+    for n, reporter in enumerate(reporters):
+        chat_services.enrol_member(actor=coordinator, room_id=open_room.pk, member=reporter)
+        chat_services.report(reporter=reporter, message_id=sent.message["id"], reason="hostile")
+        expected = "hidden" if n == 2 else "published"
+        assert Message.objects.get(pk=sent.message["id"]).status == expected
+
+
+def test_out_of_hours_five_reports_across_her_messages_mute_her_everywhere(
+    off_hours, coordinator, open_room, settings
+):
+    settings.VILLAGE_SEND_RATE_COUNT = 100
+    author = make_member("dee@example.net", "Dee")
+    reporter = make_member("rae@example.net", "Rae")
+    for person in (author, reporter):
+        chat_services.enrol_member(actor=coordinator, room_id=open_room.pk, member=person)
+    for n in range(5):
+        sent = send(author, open_room.pk, f"annoying message {n}")
+        chat_services.report(reporter=reporter, message_id=sent.message["id"], reason="spam")
+    mute = Mute.objects.get(user=author)
+    assert mute.room is None and mute.until is None
+    with pytest.raises(chat_services.ChatError) as error:
+        send(author, open_room.pk, "still here")
+    assert error.value.code == "muted"
+
+
+def test_in_staffed_hours_reports_only_flag(other_mum, open_room, coordinator):
+    author = make_member("dee@example.net", "Dee")
+    chat_services.enrol_member(actor=coordinator, room_id=open_room.pk, member=author)
+    sent = send(author, open_room.pk, "whatever")
+    for n in range(3):
+        reporter = make_member(f"r{n}@example.net", f"R{n}")
+        chat_services.enrol_member(actor=coordinator, room_id=open_room.pk, member=reporter)
+        chat_services.report(reporter=reporter, message_id=sent.message["id"], reason="hostile")
+    assert Message.objects.get(pk=sent.message["id"]).status == "published"
+    assert Flag.objects.get().reports.count() == 3
