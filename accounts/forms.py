@@ -214,3 +214,21 @@ class SafeguardingAccessForm(forms.Form):
         label="Why do you need these details?",
         help_text="Recorded in the audit log with your name.",
     )
+
+
+class CloseAccountForm(forms.Form):
+    password = forms.CharField(widget=forms.PasswordInput, label="Your password")
+    understood = forms.BooleanField(
+        label="I understand that my account and what I wrote will be removed, and that this "
+        "can't be undone."
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_password(self) -> str:
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError("That password isn't right.")
+        return password

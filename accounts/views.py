@@ -5,18 +5,20 @@ from __future__ import annotations
 from functools import wraps
 
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from accounts import policy, selectors, services
+from accounts import data_rights, policy, selectors, services
 from accounts.forms import (
     AcceptInvitationForm,
+    CloseAccountForm,
     InvitationForm,
     ProfileForm,
     RoleChangeForm,
@@ -201,3 +203,24 @@ def accept_invitation(request, token: str):
     return render(
         request, "accounts/accept_invitation.html", {"form": form, "invitation": invitation}
     )
+
+
+@login_required
+def export_my_data(request):
+    """Her data as a JSON file she can keep."""
+    data = data_rights.export_data(user=request.user)
+    response = JsonResponse(data, json_dumps_params={"indent": 2, "ensure_ascii": False})
+    response["Content-Disposition"] = 'attachment; filename="my-village-data.json"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+def close_my_account(request):
+    """Close her account after she confirms with her password."""
+    form = CloseAccountForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data_rights.close_account(user=request.user)
+        logout(request)
+        return render(request, "accounts/closed.html")
+    return render(request, "accounts/close_account.html", {"form": form})

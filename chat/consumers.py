@@ -11,6 +11,7 @@ import asyncio
 import dataclasses
 import json
 import logging
+import re
 import time
 from typing import Any
 
@@ -18,6 +19,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError, InterfaceError, OperationalError
+from django.http.request import validate_host
 
 from accounts.policy import may_open_socket
 from accounts.selectors import login_is_valid
@@ -37,10 +39,42 @@ log = logging.getLogger("village.chat")
 
 REVOKED_CLOSE_CODE = 4001
 TYPING_EVERY = 2.0  # seconds between typing events from one socket per room
+# An Origin as browsers serialise it: scheme://host[:port], nothing else.
+SERIALISED_ORIGIN = re.compile(
+    r"https?://(?P<host>[a-z0-9-]+(?:\.[a-z0-9-]+)*|\[[0-9a-f:.]+\])(?::[0-9]{1,5})?",
+    re.IGNORECASE,
+)
+
+
+def origin_allowed(scope: dict[str, Any]) -> bool:
+    """Exactly one Origin header, in a browser's form, naming an allowed host.
+
+    Defence in depth behind asgi.py's AllowedHostsOriginValidator, which reads
+    the last of several Origin headers, accepts any scheme, a path, userinfo
+    (`http://evil.example@localhost`) and control characters (urllib drops tabs).
+    """
+    origins = [value for name, value in scope.get("headers", ()) if name.lower() == b"origin"]
+    if len(origins) != 1:
+        return False
+    match = SERIALISED_ORIGIN.fullmatch(origins[0].decode("latin1"))
+    if match is None:
+        return False
+    allowed = settings.ALLOWED_HOSTS
+    if settings.DEBUG and not allowed:
+        allowed = ["localhost", "127.0.0.1", "[::1]"]
+    return validate_host(match["host"].lower(), allowed)
 
 
 class ChatConsumer(AsyncWebsocketConsumer):
     async def connect(self) -> None:
+        try:
+            await self.open_socket()
+        except (OperationalError, InterfaceError):
+            # The database is unreachable: refuse cleanly; the client retries.
+            log.warning("refused a socket: database unavailable", exc_info=True)
+            await self.close(code=1013)
+
+    async def open_socket(self) -> None:
         self.user = self.scope.get("user")
         self.session_key = getattr(self.scope.get("session"), "session_key", None)
         self.rooms: dict[int, policy.RoomAccess] = {}
@@ -48,10 +82,19 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.last_typing: dict[int, float] = {}
         self.refresh_task: asyncio.Task | None = None
         self.closing = False
+        if not origin_allowed(self.scope):
+            await self.close()
+            return
         if not self.user or not self.user.is_authenticated or not self.session_key:
             await self.close()
             return
         if not await in_db_thread(may_open_socket)(self.user):
+            await self.close()
+            return
+        sockets = await asyncio.to_thread(presence.connected_sockets, user_id=self.user.pk)
+        if sockets >= settings.VILLAGE_MAX_SOCKETS_PER_PERSON:
+            # One person needs a few tabs and devices, not a flood of sockets.
+            log.warning("refused a socket: user %s already has %s", self.user.pk, sockets)
             await self.close()
             return
         self.groups_joined = [user_group(self.user.pk), login_session_group(self.session_key)]
@@ -95,7 +138,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             await self.send_error(FrameError("bad_frame", "Send JSON text frames, not binary."))
             return
         if len(text_data.encode("utf-8", "surrogatepass")) > settings.VILLAGE_WS_MAX_FRAME_BYTES:
-            await self.close(code=1009)
+            await self.close_too_big()
             return
         try:
             frame = parse_frame(text_data)
@@ -368,12 +411,35 @@ class ChatConsumer(AsyncWebsocketConsumer):
     async def revoke(self, reason: str) -> None:
         if self.closing:
             return
-        self.closing = True
         await self.send_json({"type": "revoked", "reason": reason})
+        # Nothing more reaches this socket: stop listening before closing.
+        self.closing = True
+        for room_id in list(self.rooms):
+            await self.leave_room(room_id)
+        for group in getattr(self, "groups_joined", []):
+            await self.channel_layer.group_discard(group, self.channel_name)
+        self.groups_joined = []
         await self.close(code=REVOKED_CLOSE_CODE)
 
     async def send_json(self, content: dict[str, Any]) -> None:
+        if self.closing:
+            return  # revoked: not one more event
         await self.send(text_data=json.dumps(content, ensure_ascii=False, separators=(",", ":")))
 
     async def send_error(self, error: FrameError) -> None:
         await self.send_json(error.as_frame())
+
+    async def close_too_big(self) -> None:
+        """Close an oversize frame's socket with 1009 (message too big).
+
+        daphne (autobahn) lets an application close only with 1000 or
+        3000-4999 and raises on 1009 ("Exception inside application", then
+        1011). There only the server itself can answer 1009, when its own
+        message limit is set; this is the fallback: the private-use mirror 4009.
+        """
+        self.closing = True
+        try:
+            await self.close(code=1009)
+        except Exception:
+            log.warning("the server refused close code 1009; closing with 4009")
+            await self.close(code=4009)

@@ -39,6 +39,15 @@ def room_access(user: User, room: Room, membership: Membership | None) -> RoomAc
         return NO_ACCESS
     member_here = membership is not None and membership.removed_at is None
     coordinator = user.role == Role.COORDINATOR
+    if member_here and membership.role == Membership.Role.LEAD and not can_lead(user):
+        # A lead's place is for people who may lead. A volunteer whose role was
+        # changed to member keeps neither the staff's view of the rooms she led
+        # (held messages, flags, hide and release) nor the private 1:1 chats she
+        # ran, until a coordinator enrols her or ends the pairings.
+        member_here = False
+    # Coordinators are staff in every room, also where they are enrolled (a
+    # member who became a coordinator keeps her membership row).
+    staff_here = coordinator or (member_here and membership.role == Membership.Role.LEAD)
     if room.is_direct:
         pairing = getattr(room, "pairing", None)
         ended = pairing is not None and pairing.ended_at is not None
@@ -46,7 +55,7 @@ def room_access(user: User, room: Room, membership: Membership | None) -> RoomAc
             return RoomAccess(
                 room_id=room.pk,
                 can_read=True,
-                is_room_staff=membership.role == Membership.Role.LEAD,
+                is_room_staff=staff_here,
                 can_post=True,
                 read_only=ended,
             )
@@ -60,15 +69,8 @@ def room_access(user: User, room: Room, membership: Membership | None) -> RoomAc
                 read_only=ended,
             )
         return NO_ACCESS
-    if member_here:
-        return RoomAccess(
-            room_id=room.pk,
-            can_read=True,
-            is_room_staff=membership.role == Membership.Role.LEAD,
-            can_post=True,
-        )
-    if coordinator:
-        return RoomAccess(room_id=room.pk, can_read=True, is_room_staff=True, can_post=True)
+    if member_here or coordinator:
+        return RoomAccess(room_id=room.pk, can_read=True, is_room_staff=staff_here, can_post=True)
     return NO_ACCESS
 
 

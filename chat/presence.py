@@ -121,6 +121,17 @@ def disconnect(*, user_id: int, socket: str) -> None:
     _remove(_user_key(user_id), -user_id, socket)
 
 
+@_tolerant(0)
+def connected_sockets(*, user_id: int) -> int:
+    """How many live sockets the person has, across processes."""
+    cutoff = time.time() - PRESENCE_TTL
+    client = get_redis()
+    if client is not None:
+        return int(client.zcount(_user_key(user_id), cutoff, "+inf"))
+    with _local_lock:
+        return sum(1 for seen in _local[-user_id].values() if seen >= cutoff)
+
+
 @_tolerant(False)
 def is_connected(*, user_id: int) -> bool:
     cutoff = time.time() - PRESENCE_TTL

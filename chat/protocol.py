@@ -85,13 +85,41 @@ def _client_id(value: Any) -> str:
         raise ValueError("must be a UUID string") from None
 
 
+def _storable(value: str) -> str:
+    """Text the database and the wire can carry.
+
+    JSON may escape a lone UTF-16 surrogate (`"\\ud800"`, e.g. an emoji cut in
+    half by a client); it is not Unicode text, cannot be stored or sent back
+    as UTF-8 (daphne would fail the socket with 1011). PostgreSQL text cannot
+    hold NUL.
+    """
+    if not _is_unicode(value):
+        raise ValueError("must be valid Unicode text (it has a lone surrogate)")
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    return value
+
+
+def _is_unicode(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _plain(value: str) -> str:
+    """`value` made safe to echo in an error frame (lone surrogates become '?')."""
+    return value if _is_unicode(value) else value.encode("utf-8", "replace").decode("utf-8")
+
+
 def _text(max_length: int):
     def check(value: Any) -> str:
         if not isinstance(value, str):
             raise ValueError("must be text")
         if len(value) > max_length:
             raise ValueError(f"must be at most {max_length} characters")
-        return value
+        return _storable(value)
 
     return check
 
@@ -106,7 +134,7 @@ def _body(value: Any) -> str:
     # Length is the service's rule (too_long); here only the type.
     if not isinstance(value, str):
         raise ValueError("must be text")
-    return value
+    return _storable(value)
 
 
 def _choice(*options: str):
@@ -185,7 +213,9 @@ def parse_frame(text: str) -> Frame:
     kind = data.get("type")
     if not isinstance(kind, str):
         raise FrameError("bad_frame", "The frame has no 'type'.")
-    ref = (data["client_id"] if isinstance(data.get("client_id"), str) else kind)[:64]
+    # docs/protocol.md: a send's client_id as sent (cut to 64); any other frame's type.
+    client_id = data.get("client_id") if kind == "send" else None
+    ref = _plain((client_id if isinstance(client_id, str) else kind)[:64])
     if kind not in FRAMES:
         raise FrameError("unknown_type", f"Unknown frame type {kind[:40]!r}.", ref=ref)
     required, optional = FRAMES[kind]
@@ -194,7 +224,7 @@ def parse_frame(text: str) -> Frame:
         raise FrameError("bad_frame", f"The frame lacks {', '.join(missing)}.", ref=ref)
     unexpected = set(data) - set(required) - set(optional) - {"type"}
     if unexpected:
-        names = ", ".join(sorted(n[:40] for n in unexpected)[:5])
+        names = ", ".join(sorted(_plain(n[:40]) for n in unexpected)[:5])
         raise FrameError("invalid", f"Unexpected field(s): {names}.", ref=ref)
     fields: dict[str, Any] = {}
     for name, check in required.items():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 from collections import defaultdict, deque
@@ -42,6 +43,11 @@ class Decision:
     retry_after: float = 0.0
 
 
+def _wait(seconds: float) -> float:
+    """Seconds to wait, rounded up to a tenth and never zero (a retry at 0 would fail)."""
+    return max(0.1, math.ceil(seconds * 10) / 10)
+
+
 def take_send_slot(*, user_id: int, token: str, now: float | None = None) -> Decision:
     """Count one new message by `user_id` unless she is over the limit.
 
@@ -63,7 +69,7 @@ def take_send_slot(*, user_id: int, token: str, now: float | None = None) -> Dec
             return Decision(True)
         if allowed:
             return Decision(True)
-        return Decision(False, retry_after=round(max(0.0, float(oldest) + window - now), 2))
+        return Decision(False, retry_after=_wait(float(oldest) + window - now))
     with _local_lock:
         hits = _local_hits[user_id]
         while hits and hits[0] <= now - window:
@@ -71,7 +77,33 @@ def take_send_slot(*, user_id: int, token: str, now: float | None = None) -> Dec
         if len(hits) < limit:
             hits.append(now)
             return Decision(True)
-        return Decision(False, retry_after=round(max(0.0, hits[0] + window - now), 2))
+        return Decision(False, retry_after=_wait(hits[0] + window - now))
+
+
+def over_limit(*, user_id: int, now: float | None = None) -> Decision:
+    """A read-only look: is she over the limit already? (No slot is taken.)
+
+    Lets a flood be turned away before it touches the database.
+    """
+    limit = settings.VILLAGE_SEND_RATE_COUNT
+    window = float(settings.VILLAGE_SEND_RATE_SECONDS)
+    now = time.time() if now is None else now
+    client = get_redis()
+    if client is not None:
+        try:
+            recent = client.zrangebyscore(
+                key("rate", "send", user_id), now - window, "+inf", withscores=True
+            )
+        except redis.RedisError:
+            return Decision(True)
+        if len(recent) < limit:
+            return Decision(True)
+        return Decision(False, retry_after=_wait(recent[-limit][1] + window - now))
+    with _local_lock:
+        hits = [t for t in _local_hits[user_id] if t > now - window]
+    if len(hits) < limit:
+        return Decision(True)
+    return Decision(False, retry_after=_wait(hits[-limit] + window - now))
 
 
 def reset_local() -> None:

@@ -126,6 +126,8 @@ def send_message(
             "too_long",
             f"Messages can be up to {settings.VILLAGE_MESSAGE_MAX_LENGTH} characters.",
         )
+    # A flood is turned away before it takes the room's lock.
+    _refuse_if_limited(ratelimit.over_limit(user_id=author.pk))
     with transaction.atomic():
         context = _room_for(author, room_id, lock=True)
         # A concurrent retry may have committed while this one waited for the lock.
@@ -142,13 +144,7 @@ def send_message(
                 else "You can't post here for a while.",
                 until=mute.until.isoformat() if mute.until else None,
             )
-        decision = ratelimit.take_send_slot(user_id=author.pk, token=str(client_id))
-        if not decision.allowed:
-            raise ChatError(
-                "rate_limited",
-                "You're sending messages quickly. Please wait a moment.",
-                retry_after=decision.retry_after,
-            )
+        _refuse_if_limited(ratelimit.take_send_slot(user_id=author.pk, token=str(client_id)))
         verdict = screen_message(author=author, room=room, body=body)
         message = Message(
             room=room,
@@ -191,6 +187,15 @@ def send_message(
         created=True,
         notice=verdict.notice,
     )
+
+
+def _refuse_if_limited(decision: ratelimit.Decision) -> None:
+    if not decision.allowed:
+        raise ChatError(
+            "rate_limited",
+            "You're sending messages quickly. Please wait a moment.",
+            retry_after=decision.retry_after,
+        )
 
 
 def _earlier_send(author: User, client_id: uuid.UUID, room_id: int) -> SendResult | None:

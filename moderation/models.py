@@ -43,6 +43,8 @@ class AuditAction:
     MUTE_LIFTED = "mute_lifted"
     ACCOUNT_SUSPENDED = "account_suspended"
     SUSPENSION_LIFTED = "suspension_lifted"
+    DATA_EXPORTED = "data_exported"
+    ACCOUNT_CLOSED = "account_closed"
 
     LABELS = {
         ROLE_CHANGED: "Role changed",
@@ -78,6 +80,8 @@ class AuditAction:
         MUTE_LIFTED: "Mute lifted",
         ACCOUNT_SUSPENDED: "Account suspended",
         SUSPENSION_LIFTED: "Suspension lifted",
+        DATA_EXPORTED: "Own data downloaded",
+        ACCOUNT_CLOSED: "Account closed and anonymised",
     }
 
 

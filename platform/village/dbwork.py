@@ -3,16 +3,30 @@
 `database_sync_to_async` would otherwise run every database call of a process
 on one shared thread: an unrelated read waited 0.97 s behind one send waiting
 on a lock (DESIGN.md). Each thread keeps its own connection (CONN_MAX_AGE).
+
+Every call has a deadline. A database that stops answering (a frozen host, a
+partition that drops packets, a lock nobody releases) raises no error: the
+call would wait for ever, and with it every later frame of that socket. Past
+the deadline the caller gets `OperationalError`, which the consumer answers
+with `unavailable` (the outcome is unknown; a retry with the same client_id
+is safe). The thread itself cannot be interrupted: it finishes, or fails,
+when the database answers or its connection breaks.
 """
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from channels.db import database_sync_to_async
 from django.conf import settings
-from django.db import connections
+from django.db import OperationalError, connections
+
+# Seconds a call may take, waiting for a free thread included. Under the 5 s
+# in which a failed send must be answered `unavailable` (DESIGN.md).
+DEFAULT_CALL_TIMEOUT = 4.0
 
 _executor: ThreadPoolExecutor | None = None
 _lock = threading.Lock()
@@ -28,9 +42,36 @@ def executor() -> ThreadPoolExecutor:
         return _executor
 
 
+def call_timeout() -> float:
+    return float(getattr(settings, "VILLAGE_DB_CALL_TIMEOUT", DEFAULT_CALL_TIMEOUT))
+
+
+class DatabaseTimeout(OperationalError):
+    """The database did not answer a call from a socket in time."""
+
+
 def in_db_thread(fn):
-    """Wrap a synchronous service so that `await` runs it on a database thread."""
-    return database_sync_to_async(fn, thread_sensitive=False, executor=executor())
+    """Wrap a synchronous service so that `await` runs it on a database thread.
+
+    Raises `DatabaseTimeout` (an `OperationalError`) past `call_timeout()`.
+    """
+    call = database_sync_to_async(fn, thread_sensitive=False, executor=executor())
+
+    @functools.wraps(fn)
+    async def bounded(*args, **kwargs):
+        timeout = call_timeout()
+        try:
+            async with asyncio.timeout(timeout) as deadline:
+                return await call(*args, **kwargs)
+        except TimeoutError:
+            if not deadline.expired():
+                raise  # a TimeoutError of the call itself, not the deadline
+            raise DatabaseTimeout(
+                f"The database did not answer {getattr(fn, '__name__', 'a call')} "
+                f"within {timeout:g} s."
+            ) from None
+
+    return bounded
 
 
 def close_db_thread_connections(timeout: float = 10) -> None:

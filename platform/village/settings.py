@@ -119,6 +119,16 @@ else:
     # Keep connections between requests, checked before reuse.
     _db["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
     _db["CONN_HEALTH_CHECKS"] = True
+    # A vanished database must not hold a thread for minutes: bounded connects,
+    # and TCP keepalives that notice a dead peer.
+    _db["OPTIONS"] = {
+        "connect_timeout": 3,
+        "keepalives_idle": 10,
+        "keepalives_interval": 5,
+        "keepalives_count": 3,
+        "tcp_user_timeout": 10000,
+        **_db.get("OPTIONS", {}),
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: channel layer and cache ---------------------------------------
@@ -244,6 +254,8 @@ CONTENT_SECURITY_POLICY = {
 }
 if PRODUCTION:
     SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
+    # Health probes come from inside the deployment over plain HTTP.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz/"]
     # The TLS-terminating proxy in front of daphne sets this header.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365
@@ -280,6 +292,8 @@ VILLAGE_OFF_SCHEDULE_SESSION_MINUTES = env.int("VILLAGE_OFF_SCHEDULE_SESSION_MIN
 VILLAGE_LAYER_TIMEOUT = env.float("VILLAGE_LAYER_TIMEOUT", default=2.0)
 # Threads for database work from sockets (each holds a database connection).
 VILLAGE_DB_THREADS = env.int("VILLAGE_DB_THREADS", default=8)
+# Seconds a socket's database call may take before the client gets `unavailable`.
+VILLAGE_DB_CALL_TIMEOUT = env.float("VILLAGE_DB_CALL_TIMEOUT", default=4.0)
 # Largest WebSocket text frame accepted; larger ones close the socket with 1009.
 VILLAGE_WS_MAX_FRAME_BYTES = env.int("VILLAGE_WS_MAX_FRAME_BYTES", default=16384)
 # The periodic jobs run in the web process only on the one-process demo.
@@ -287,3 +301,5 @@ VILLAGE_PERIODIC_IN_WEB = env.bool("VILLAGE_PERIODIC_IN_WEB", default=not REDIS_
 VILLAGE_PERIODIC_INTERVAL_SECONDS = env.int("VILLAGE_PERIODIC_INTERVAL_SECONDS", default=20)
 # The address people use to reach Village (links in emails).
 VILLAGE_SITE_URL = env.str("VILLAGE_SITE_URL", default="http://127.0.0.1:8000")
+# A person's live sockets across tabs and devices; more are refused.
+VILLAGE_MAX_SOCKETS_PER_PERSON = env.int("VILLAGE_MAX_SOCKETS_PER_PERSON", default=10)

@@ -24,4 +24,5 @@ urlpatterns = [
     path("concerns/new/", queue_views.raise_concern, name="raise_concern"),
     path("warnings/<int:warning_id>/seen/", queue_views.warning_seen, name="warning_seen"),
     path("admin/", admin.site.urls),
+    path("healthz/", include("village.health")),  # load balancer probes (no login)
 ]

@@ -150,3 +150,43 @@ async def test_suspension_closes_every_socket_of_the_member(sockets, coordinator
     frame, elapsed = await revoked_within_deadline(phone)
     assert frame["reason"] == "suspended" and elapsed < DEADLINE
     assert await sockets(mum, expect_hello=False) is None
+
+
+async def test_no_event_reaches_a_socket_after_its_revocation(
+    sockets, coordinator, mum, other_mum, volunteer, open_room
+):
+    """After each kind of revocation, the room keeps talking: 0 events reach the revoked."""
+    val = await sockets(volunteer)
+    await val.join(open_room.pk)
+    removed = await sockets(mum)
+    await removed.join(open_room.pk)
+    await in_db_thread(services.remove_from_room)(
+        actor=coordinator, room_id=open_room.pk, person=mum, reason="moved group"
+    )
+    await removed.receive_until("room_removed")
+    suspended = await sockets(other_mum)
+    await suspended.join(open_room.pk)
+    from moderation import services as moderation_services
+
+    await in_db_thread(moderation_services.suspend_account)(
+        actor=coordinator, member=other_mum, reason="test"
+    )
+    await revoked_within_deadline(suspended)
+    for n in range(5):
+        await val.ask(
+            {
+                "type": "send",
+                "room": open_room.pk,
+                "client_id": str(uuid.uuid4()),
+                "body": f"after {n}",
+            },
+            "ack",
+        )
+    delivered_after = (
+        0 if await removed.nothing_more(kinds=("message", "typing", "presence"), timeout=0.5) else 1
+    )
+    delivered_after += suspended.communicator.output_queue.qsize()
+    print(
+        f"\nafter revocation: 5 messages sent to the room, {delivered_after} delivered to the revoked"
+    )
+    assert delivered_after == 0

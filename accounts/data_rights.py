@@ -1,0 +1,133 @@
+"""A person's data rights (UK GDPR): a copy of her data, and closing her account.
+
+Accounts are anonymised in place, never deleted: the audit log and the
+rooms' histories keep their references. What an open safeguarding flag holds
+(the flagged messages, her safeguarding details) is kept until the flag is
+resolved; everything else that identifies her, or that she wrote, is removed.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from allauth.account.models import EmailAddress
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import HealthDataConsent, MemberProfile, SafeguardingDetails, User
+from accounts.revocation import revoke_user_sockets
+from chat.models import Membership, Message
+from moderation.models import Flag
+from moderation.services import AuditAction, record_audit
+
+FORMER_MEMBER = "A former member"
+
+
+def export_data(*, user: User) -> dict[str, Any]:
+    """Everything Village holds about her that she may have, as plain data."""
+    profile = MemberProfile.objects.filter(user=user).first()
+    details = SafeguardingDetails.objects.filter(member=user).first()
+    messages = Message.objects.filter(author=user).select_related("room").order_by("created_at")
+    with transaction.atomic():
+        record_audit(actor=user, action=AuditAction.DATA_EXPORTED, target=user)
+    return {
+        "exported_at": timezone.now().isoformat(),
+        "account": {
+            "email": user.email,
+            "display_name": user.display_name,
+            "role": user.role,
+            "joined": user.date_joined.isoformat(),
+            "notify_direct_messages": user.notify_direct_messages,
+            "notify_session_opens": user.notify_session_opens,
+            "show_online": user.show_online,
+        },
+        "profile": None
+        if profile is None
+        else {
+            "stage": profile.stage,
+            "due_date": profile.due_date.isoformat() if profile.due_date else None,
+            "baby_birth_date": profile.baby_birth_date.isoformat()
+            if profile.baby_birth_date
+            else None,
+            "referral_source": profile.referral_source,
+        },
+        "safeguarding_details": None
+        if details is None
+        else {
+            "real_name": details.real_name,
+            "phone": details.phone,
+            "postcode": details.postcode,
+            "gp_practice": details.gp_practice,
+            "emergency_contact_name": details.emergency_contact_name,
+            "emergency_contact_phone": details.emergency_contact_phone,
+        },
+        "health_data_consents": [
+            {
+                "version": c.version,
+                "given_at": c.given_at.isoformat(),
+                "withdrawn_at": c.withdrawn_at.isoformat() if c.withdrawn_at else None,
+            }
+            for c in HealthDataConsent.objects.filter(user=user).order_by("given_at")
+        ],
+        "messages": [
+            {
+                "room": m.room.name,
+                "written_at": m.created_at.isoformat(),
+                "text": m.body,
+                "status": m.status,
+            }
+            for m in messages
+        ],
+    }
+
+
+def close_account(*, user: User) -> None:
+    """Close her account: anonymise it in place and remove her words.
+
+    Her sockets close at once; she can no longer log in. Messages under an
+    open safeguarding flag, and her safeguarding details while such a flag
+    is open, are kept for the coordinators until it is resolved.
+    """
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=user.pk)
+        held_ids = set(
+            Flag.objects.filter(
+                subject=user, resolved_at__isnull=True, message__isnull=False
+            ).values_list("message_id", flat=True)
+        )
+        open_concern = Flag.objects.filter(subject=user, resolved_at__isnull=True).exists()
+        Message.objects.filter(author=user).exclude(pk__in=held_ids).update(
+            body="", status=Message.Status.DELETED
+        )
+        if not open_concern:
+            SafeguardingDetails.objects.filter(member=user).update(
+                real_name="",
+                phone="",
+                postcode="",
+                gp_practice="",
+                emergency_contact_name="",
+                emergency_contact_phone="",
+            )
+        MemberProfile.objects.filter(user=user).update(due_date=None, baby_birth_date=None)
+        placeholder = f"former-{user.pk}-{secrets.token_hex(4)}@closed.invalid"
+        EmailAddress.objects.filter(user=user).update(
+            email=placeholder, verified=False, primary=False
+        )
+        Membership.objects.filter(user=user, removed_at__isnull=True).update(
+            removed_at=timezone.now()
+        )
+        user.email = placeholder
+        user.display_name = FORMER_MEMBER
+        user.is_active = False
+        user.anonymised_at = timezone.now()
+        user.notify_direct_messages = user.notify_session_opens = user.show_online = False
+        user.set_unusable_password()
+        user.save()
+        record_audit(
+            actor=user,
+            action=AuditAction.ACCOUNT_CLOSED,
+            target=user,
+            details={"messages_kept_for_open_flags": len(held_ids)},
+        )
+        revoke_user_sockets(user_id=user.pk, reason="account_closed")

@@ -1,0 +1,82 @@
+"""A member's data rights: a copy of her data, and closing her account."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+import pytest
+from django.urls import reverse
+
+from accounts.data_rights import FORMER_MEMBER
+from accounts.models import SafeguardingDetails, User
+from chat import services as chat_services
+from chat.models import Message
+from moderation.models import AuditEntry
+from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+
+def say(author, room_id, body):
+    return chat_services.send_message(
+        author=author, room_id=room_id, client_id=uuid.uuid4(), body=body
+    )
+
+
+def test_member_downloads_her_profile_consents_and_messages_as_a_file(client, mum, open_room):
+    from accounts.services import give_health_consent
+
+    give_health_consent(user=mum)
+    say(mum, open_room.pk, "my first message")
+    client.force_login(mum)
+    response = client.get(reverse("export_my_data"))
+    assert response.status_code == 200
+    assert "attachment" in response["Content-Disposition"]
+    data = json.loads(response.content)
+    assert data["account"]["email"] == mum.email and data["account"]["display_name"] == "Amy"
+    assert data["profile"]["stage"] == "baby"
+    assert data["safeguarding_details"]["real_name"] == "Amy Realname"
+    assert [c["version"] for c in data["health_data_consents"]] == ["1"]
+    assert [m["text"] for m in data["messages"]] == ["my first message"]
+    assert AuditEntry.objects.filter(action="data_exported", target_id=str(mum.pk)).exists()
+
+
+def test_closing_her_account_anonymises_it_in_place_and_removes_her_words(
+    client, mum, other_mum, open_room
+):
+    say(mum, open_room.pk, "something personal")
+    say(other_mum, open_room.pk, "a reply from Beth")
+    client.force_login(mum)
+    wrong = client.post(reverse("close_my_account"), {"password": "nope", "understood": "on"})
+    assert wrong.status_code == 200 and User.objects.get(pk=mum.pk).is_active
+    response = client.post(reverse("close_my_account"), {"password": PASSWORD, "understood": "on"})
+    assert "Your account is closed" in response.content.decode()
+    closed = User.objects.get(pk=mum.pk)  # the row is still there
+    assert closed.display_name == FORMER_MEMBER and "amy" not in closed.email.lower()
+    assert not closed.is_active and closed.anonymised_at is not None
+    assert not closed.has_usable_password()
+    message = Message.objects.get(author=closed)
+    assert message.body == "" and message.status == "deleted"
+    assert SafeguardingDetails.objects.get(member=closed).real_name == ""
+    assert AuditEntry.objects.filter(action="account_closed", target_id=str(mum.pk)).exists()
+    # Every page shows her as a former member, never her name or words.
+    client.force_login(other_mum)
+    page = client.get(reverse("room", args=[open_room.pk])).content.decode()
+    assert "Amy" not in page and "something personal" not in page
+    joined = chat_services.join_room(user=other_mum, room_id=open_room.pk, after_seq=None)
+    first = joined.messages[0]
+    assert first["author"]["display_name"] == FORMER_MEMBER and first["body"] is None
+    client.logout()
+    client.post(reverse("account_login"), {"login": "amy@example.net", "password": PASSWORD})
+    assert "_auth_user_id" not in client.session  # no longer a way in
+
+
+def test_an_open_safeguarding_flag_holds_what_it_needs(client, mum, open_room):
+    say(mum, open_room.pk, "just chatting")
+    say(mum, open_room.pk, "I want to end it all")  # RED: held, flagged
+    client.force_login(mum)
+    client.post(reverse("close_my_account"), {"password": PASSWORD, "understood": "on"})
+    bodies = dict(Message.objects.filter(author=mum).values_list("body", "status"))
+    assert bodies == {"": "deleted", "I want to end it all": "held"}
+    assert SafeguardingDetails.objects.get(member=mum).real_name == "Amy Realname"
