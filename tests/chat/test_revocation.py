@@ -187,6 +187,7 @@ async def test_no_event_reaches_a_socket_after_its_revocation(
     )
     delivered_after += suspended.communicator.output_queue.qsize()
     print(
-        f"\nafter revocation: 5 messages sent to the room, {delivered_after} delivered to the revoked"
+        f"\nafter revocation: 5 messages sent to the room, "
+        f"{delivered_after} delivered to the revoked"
     )
     assert delivered_after == 0
