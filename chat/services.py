@@ -809,7 +809,9 @@ def pair(*, actor: User, member: User, volunteer: User) -> Pairing:
             raise ChatError("invalid", f"{member.display_name} already has a volunteer.")
         room = Room.objects.create(
             kind=Room.Kind.DIRECT,
-            name=f"{member.display_name} & {volunteer.display_name}",
+            name=f"{member.display_name} & {volunteer.display_name}"[
+                : Room._meta.get_field("name").max_length
+            ],
             capacity=1,
         )
         pairing = Pairing.objects.create(
