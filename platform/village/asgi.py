@@ -14,6 +14,38 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 
 from chat.routing import websocket_urlpatterns  # noqa: E402
 
+
+def _protocol_closes_bad_frames() -> None:
+    """Let the WebSocket protocol itself close bad frames with its own codes.
+
+    Daphne (which imports this module before it builds its server) drops the
+    TCP connection on invalid UTF-8 and has no frame size limit. With these
+    options autobahn closes with 1007 (invalid UTF-8) and 1009 (a frame over
+    VILLAGE_WS_MAX_FRAME_BYTES), as the protocol contract says.
+    """
+    import daphne.server
+    from django.conf import settings
+
+    base = daphne.server.WebSocketFactory
+    if getattr(base, "village_limits", False):
+        return
+
+    class WebSocketFactory(base):
+        village_limits = True
+
+        def setProtocolOptions(self, *args, **options):  # noqa: N802 - autobahn's name
+            options.update(
+                failByDrop=False,
+                maxMessagePayloadSize=settings.VILLAGE_WS_MAX_FRAME_BYTES,
+                maxFramePayloadSize=settings.VILLAGE_WS_MAX_FRAME_BYTES,
+            )
+            super().setProtocolOptions(*args, **options)
+
+    daphne.server.WebSocketFactory = WebSocketFactory
+
+
+_protocol_closes_bad_frames()
+
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
