@@ -249,6 +249,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if now - self.last_typing.get(room_id, 0.0) < TYPING_EVERY:
             return
         self.last_typing[room_id] = now
+        await in_db_thread(services.check_can_type)(user=self.user, room_id=room_id)
         await send_to_group(
             room_group(room_id), {"type": "chat.typing", "room": room_id, "user": person(self.user)}
         )

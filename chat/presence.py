@@ -17,7 +17,7 @@ from typing import Any
 
 import redis
 
-from village.ephemeral import get_redis, key
+from village.ephemeral import RedisUnavailable, get_redis, key
 
 log = logging.getLogger("village.chat")
 
@@ -49,8 +49,10 @@ def _tolerant(default):
         def call(*args, **kwargs):
             try:
                 return fn(*args, **kwargs)
-            except redis.RedisError:
-                log.warning("presence unavailable", exc_info=True)
+            except redis.RedisError as error:
+                # While Redis is known to be failing, one line is enough.
+                known = isinstance(error, RedisUnavailable)
+                log.warning("presence unavailable: %s", error, exc_info=not known)
                 return default
 
         return call

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import redis
 from django.conf import settings
 
-from village.ephemeral import get_redis, key
+from village.ephemeral import RedisUnavailable, get_redis, key
 
 log = logging.getLogger("village.chat")
 
@@ -63,9 +63,13 @@ def take_send_slot(*, user_id: int, token: str, now: float | None = None) -> Dec
             allowed, oldest = client.eval(
                 _SLIDING_WINDOW, 1, key("rate", "send", user_id), now, window, limit, token
             )
-        except redis.RedisError:
+        except redis.RedisError as error:
             # Fail open: a Redis outage must not stop a mum reaching her group.
-            log.warning("send rate limit unavailable", exc_info=True)
+            log.warning(
+                "send rate limit unavailable: %s",
+                error,
+                exc_info=not isinstance(error, RedisUnavailable),
+            )
             return Decision(True)
         if allowed:
             return Decision(True)

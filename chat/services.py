@@ -350,6 +350,12 @@ def history(
     )
 
 
+def check_can_type(*, user: User, room_id: int) -> None:
+    """Typing is for people who may post here now: a muted member may not."""
+    if active_mute(user=user, room_id=room_id) is not None:
+        raise ChatError("muted", "You can't post here for now.")
+
+
 def mark_read(*, user: User, room_id: int, seq: int) -> None:
     """Move her read position forward to `seq` (never back, never past the end)."""
     context = _room_for(user, room_id)
@@ -382,6 +388,9 @@ def _message_for(
         ) from None
     if lock_room:
         message.refresh_from_db()
+    if policy.visible_message(user.pk, context.access, message_payload(message)) is None:
+        # A held message she may not see looks exactly like one that does not exist.
+        raise ChatError("forbidden", "That message doesn't exist or isn't yours to change.")
     return message, context
 
 

@@ -12,6 +12,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
@@ -91,9 +92,11 @@ def queue(request):
 
 
 def _flag(request, flag_id: int) -> Flag:
-    flag = get_object_or_404(Flag, pk=flag_id)
-    if not policy.can_act_on_flag(request.user, flag=flag, led_room_ids=led_room_ids(request.user)):
-        raise PermissionDenied
+    flag = Flag.objects.filter(pk=flag_id).first()
+    if flag is None or not policy.can_act_on_flag(
+        request.user, flag=flag, led_room_ids=led_room_ids(request.user)
+    ):
+        raise Http404  # a flag she may not act on looks like one that does not exist
     return flag
 
 
