@@ -17,7 +17,11 @@ from typing import Any
 
 import redis
 
-from village.ephemeral import RedisUnavailable, get_redis, key
+from village import ephemeral
+from village.ephemeral import get_redis, key
+
+# The error of the Redis circuit breaker, where village.ephemeral has one.
+RedisUnavailable = getattr(ephemeral, "RedisUnavailable", redis.ConnectionError)
 
 log = logging.getLogger("village.chat")
 
