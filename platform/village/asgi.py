@@ -34,10 +34,10 @@ def _protocol_closes_bad_frames() -> None:
         village_limits = True
 
         def setProtocolOptions(self, *args, **options):  # noqa: N802 - autobahn's name
+            # Only the frame limit: it applies to what clients send, while
+            # autobahn's message limit would also refuse large `joined` answers.
             options.update(
-                failByDrop=False,
-                maxMessagePayloadSize=settings.VILLAGE_WS_MAX_FRAME_BYTES,
-                maxFramePayloadSize=settings.VILLAGE_WS_MAX_FRAME_BYTES,
+                failByDrop=False, maxFramePayloadSize=settings.VILLAGE_WS_MAX_FRAME_BYTES
             )
             super().setProtocolOptions(*args, **options)
 
