@@ -6,6 +6,7 @@ their data; the browser runs on its own thread (see BrowserThread).
 
 from __future__ import annotations
 
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -117,6 +118,9 @@ def open_browser(browser_thread, village_server, transactional_db):
     yield open_one
     for context in contexts:
         browser_thread.call(context.close)
+    # Let the server finish what the closed pages started (disconnects, emails)
+    # before the test database is flushed: a TRUNCATE racing them deadlocks.
+    time.sleep(1.0)
 
 
 @pytest.fixture
