@@ -39,10 +39,8 @@ class CoordinatorAdmin(admin.ModelAdmin):
 class ServiceForm(forms.ModelForm):
     """A form whose `clean` performs the change through a service."""
 
+    # Each subclass defines perform(data): the one service call it makes.
     actor: User
-
-    def perform(self, data: dict):
-        raise NotImplementedError
 
     def clean(self):
         data = super().clean()
