@@ -28,7 +28,10 @@ from chat.protocol import Frame, FrameError, parse_frame, person
 from chat.selectors import rooms_for
 from village.dbwork import in_db_thread
 from village.realtime import (
+    LayerUnavailable,
     coordinators_group,
+    join_group,
+    leave_group,
     login_session_group,
     room_group,
     send_to_group,
@@ -100,8 +103,14 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.groups_joined = [user_group(self.user.pk), login_session_group(self.session_key)]
         if self.user.role == "coordinator":
             self.groups_joined.append(coordinators_group())
-        for group in self.groups_joined:
-            await self.channel_layer.group_add(group, self.channel_name)
+        try:
+            for group in self.groups_joined:
+                await join_group(group, self.channel_name)
+        except LayerUnavailable:
+            # Without its revocation groups a socket must not run: refused,
+            # and the client's backoff tries again.
+            await self.close()
+            return
         await self.accept()
         # Re-check after joining the revocation groups: a logout or password
         # change during the handshake would otherwise be missed.
@@ -123,7 +132,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         for room_id in list(self.rooms):
             await self.leave_room(room_id)
         for group in getattr(self, "groups_joined", []):
-            await self.channel_layer.group_discard(group, self.channel_name)
+            await leave_group(group, self.channel_name)
         if getattr(self, "connected", False):
             await asyncio.to_thread(
                 presence.disconnect, user_id=self.user.pk, socket=self.channel_name
@@ -154,6 +163,15 @@ class ChatConsumer(AsyncWebsocketConsumer):
             )
         except PermissionDenied:
             await self.send_error(FrameError("forbidden", services.NOT_AVAILABLE, ref=frame.ref))
+        except LayerUnavailable:
+            await self.send_error(
+                FrameError(
+                    "unavailable",
+                    "We can't reach our messaging service just now. Nothing was changed; "
+                    "retrying is safe.",
+                    ref=frame.ref,
+                )
+            )
         except (OperationalError, InterfaceError):
             log.warning("database unavailable for a %s frame", frame.type, exc_info=True)
             await self.send_error(
@@ -179,7 +197,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         room_id = frame["room"]
         # Subscribe before reading, so nothing published in between is missed
         # (duplicates are harmless: clients keep messages by seq).
-        await self.channel_layer.group_add(room_group(room_id), self.channel_name)
+        await join_group(room_group(room_id), self.channel_name)
         try:
             result = await in_db_thread(services.join_room)(
                 user=self.user,
@@ -190,7 +208,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             )
         except BaseException:
             if room_id not in self.rooms:
-                await self.channel_layer.group_discard(room_group(room_id), self.channel_name)
+                await leave_group(room_group(room_id), self.channel_name)
             raise
         self.rooms[room_id] = result.access
         if frame["watch"]:
@@ -394,7 +412,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
     async def leave_room(self, room_id: int) -> None:
         self.rooms.pop(room_id, None)
-        await self.channel_layer.group_discard(room_group(room_id), self.channel_name)
+        await leave_group(room_group(room_id), self.channel_name)
         entry = self.presence_entries.pop(room_id, None)
         if entry is not None:
             await asyncio.to_thread(presence.leave, room_id=room_id, entry=entry)
@@ -418,7 +436,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         for room_id in list(self.rooms):
             await self.leave_room(room_id)
         for group in getattr(self, "groups_joined", []):
-            await self.channel_layer.group_discard(group, self.channel_name)
+            await leave_group(group, self.channel_name)
         self.groups_joined = []
         await self.close(code=REVOKED_CLOSE_CODE)
 

@@ -17,11 +17,7 @@ from typing import Any
 
 import redis
 
-from village import ephemeral
-from village.ephemeral import get_redis, key
-
-# The error of the Redis circuit breaker, where village.ephemeral has one.
-RedisUnavailable = getattr(ephemeral, "RedisUnavailable", redis.ConnectionError)
+from village.ephemeral import RedisUnavailable, get_redis, key
 
 log = logging.getLogger("village.chat")
 

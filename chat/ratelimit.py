@@ -12,11 +12,7 @@ from dataclasses import dataclass
 import redis
 from django.conf import settings
 
-from village import ephemeral
-from village.ephemeral import get_redis, key
-
-# The error of the Redis circuit breaker, where village.ephemeral has one.
-RedisUnavailable = getattr(ephemeral, "RedisUnavailable", redis.ConnectionError)
+from village.ephemeral import RedisUnavailable, get_redis, key
 
 log = logging.getLogger("village.chat")
 

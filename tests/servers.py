@@ -59,12 +59,12 @@ class DaphneServer:
             "VILLAGE_REDIS_PREFIX": settings.REDIS_PREFIX,
             "VILLAGE_PERIODIC_IN_WEB": "0",
             "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "platform")]),
-            **self.extra_env,
         }
         if settings.REDIS_URL:
             env["REDIS_URL"] = settings.REDIS_URL
         else:
             env.pop("REDIS_URL", None)
+        env.update(self.extra_env)  # a test's own settings win (its own Redis, say)
         self.log = self.log_path.open("w")
         self.process = subprocess.Popen(
             [
