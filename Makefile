@@ -6,7 +6,7 @@ DEMO_PASSWORD ?= village-demo
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format install install-dev migrate clean
+.PHONY: run test lint format install install-dev install-bench migrate clean bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,8 +20,13 @@ $(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 
+$(VENV)/.installed-bench: pyproject.toml $(VENV)/.installed
+	$(BIN)/pip install --quiet -e '.[bench]'
+	touch $@
+
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
+install-bench: $(VENV)/.installed-bench
 
 migrate: install
 	$(BIN)/python manage.py migrate --noinput
@@ -32,6 +37,10 @@ run: migrate
 
 test: install-dev
 	$(BIN)/pytest
+
+# The standard load set on the local PostgreSQL and Redis (docs/performance.md).
+bench: install-bench
+	$(BIN)/python -m bench.run
 
 lint: install-dev
 	$(BIN)/ruff check .

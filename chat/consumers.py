@@ -8,13 +8,16 @@ policy before they reach the browser. docs/protocol.md is the contract.
 from __future__ import annotations
 
 import asyncio
+import collections
 import dataclasses
 import json
 import logging
 import re
 import time
+from collections.abc import Callable
 from typing import Any
 
+from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -28,6 +31,7 @@ from chat.protocol import Frame, FrameError, parse_frame, person
 from chat.selectors import rooms_for
 from village.dbwork import in_db_thread
 from village.realtime import (
+    BROADCAST_ID,
     LayerUnavailable,
     coordinators_group,
     join_group,
@@ -39,6 +43,33 @@ from village.realtime import (
 )
 
 log = logging.getLogger("village.chat")
+
+
+def encode(frame: dict[str, Any]) -> str:
+    return json.dumps(frame, ensure_ascii=False, separators=(",", ":"))
+
+
+# Frames of recent broadcasts, by (event id, form): every socket of this
+# process in the group gets the same event (each its own copy of it), so a
+# broadcast is encoded once per form, not once per person. All of a process's
+# sockets run on its one event loop; a broadcast's frames are wanted within
+# moments, so the oldest are simply dropped.
+_encoded: collections.OrderedDict[tuple[str, Any], str] = collections.OrderedDict()
+ENCODED_KEPT = 4096
+
+
+def encoded_once(event: dict[str, Any], form: Any, build: Callable[[], dict[str, Any]]) -> str:
+    """The frame for `event` in `form`, encoded by the first socket that needs it."""
+    event_id = event.get(BROADCAST_ID)
+    if event_id is None:
+        return encode(build())
+    text = _encoded.get((event_id, form))
+    if text is None:
+        text = _encoded[(event_id, form)] = encode(build())
+        if len(_encoded) > ENCODED_KEPT:
+            _encoded.popitem(last=False)
+    return text
+
 
 REVOKED_CLOSE_CODE = 4001
 TYPING_EVERY = 2.0  # seconds between typing events from one socket per room
@@ -125,6 +156,20 @@ class ChatConsumer(AsyncWebsocketConsumer):
         rooms = await in_db_thread(rooms_for)(user=self.user)
         await self.send_json({"type": "hello", "user": person(self.user), "rooms": rooms})
         self.refresh_task = asyncio.create_task(self.refresh_presence())
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        """Channels' dispatch without its per-event `close_old_connections`.
+
+        Channels hops to its one synchronous thread before every event to
+        close stale database connections there; Village never queries on
+        that thread (services run on village.dbwork's threads, which look
+        after their own connections), and at a few thousand events a second
+        the hop was the largest cost of a broadcast (docs/performance.md).
+        """
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     async def disconnect(self, code: int) -> None:
         if self.refresh_task is not None:
@@ -326,8 +371,12 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
     async def chat_presence(self, event: dict[str, Any]) -> None:
         if event["room"] in self.rooms:
-            await self.send_json(
-                {"type": "presence", "room": event["room"], "online": event["online"]}
+            await self.send_text(
+                encoded_once(
+                    event,
+                    "presence",
+                    lambda: {"type": "presence", "room": event["room"], "online": event["online"]},
+                )
             )
 
     async def chat_session(self, event: dict[str, Any]) -> None:
@@ -391,24 +440,28 @@ class ChatConsumer(AsyncWebsocketConsumer):
         access = self.rooms.get(event["room"])
         if access is None:
             return
-        shown = policy.visible_message(self.user.pk, access, event["message"])
-        if shown is not None:
-            await self.send_json({"type": kind, "room": event["room"], "message": shown})
+        form = policy.message_form(self.user.pk, access, event["message"])
+        if form is None:
+            return
+        await self.send_text(
+            encoded_once(
+                event,
+                form,
+                lambda: {
+                    "type": kind,
+                    "room": event["room"],
+                    "message": policy.shape_message(event["message"], form),
+                },
+            )
+        )
 
     async def enter_presence(self, room_id: int) -> list[dict[str, Any]]:
         if self.user.show_online and room_id not in self.presence_entries:
             entry = presence.entry(socket=self.channel_name, person=person(self.user))
             self.presence_entries[room_id] = entry
             await asyncio.to_thread(presence.enter, room_id=room_id, entry=entry)
-            return await self.announce_presence(room_id)
+            presence.announce_soon(room_id)
         return await asyncio.to_thread(presence.online, room_id=room_id)
-
-    async def announce_presence(self, room_id: int) -> list[dict[str, Any]]:
-        online = await asyncio.to_thread(presence.online, room_id=room_id)
-        await send_to_group(
-            room_group(room_id), {"type": "chat.presence", "room": room_id, "online": online}
-        )
-        return online
 
     async def leave_room(self, room_id: int) -> None:
         self.rooms.pop(room_id, None)
@@ -416,7 +469,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         entry = self.presence_entries.pop(room_id, None)
         if entry is not None:
             await asyncio.to_thread(presence.leave, room_id=room_id, entry=entry)
-            await self.announce_presence(room_id)
+            presence.announce_soon(room_id)
 
     async def refresh_presence(self) -> None:
         while True:
@@ -441,9 +494,12 @@ class ChatConsumer(AsyncWebsocketConsumer):
         await self.close(code=REVOKED_CLOSE_CODE)
 
     async def send_json(self, content: dict[str, Any]) -> None:
+        await self.send_text(encode(content))
+
+    async def send_text(self, text: str) -> None:
         if self.closing:
             return  # revoked: not one more event
-        await self.send(text_data=json.dumps(content, ensure_ascii=False, separators=(",", ":")))
+        await self.send(text_data=text)
 
     async def send_error(self, error: FrameError) -> None:
         await self.send_json(error.as_frame())

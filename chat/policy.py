@@ -6,6 +6,7 @@ is made in this module and nowhere else.
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 from typing import Any
 
@@ -132,20 +133,41 @@ def can_hide_or_restore(user: User, access: RoomAccess, message: Message, *, hid
     return access.is_room_staff and message.status == wanted and message.author_id != user.pk
 
 
-def visible_message(viewer_id: int, access: RoomAccess, message: dict[str, Any]) -> dict | None:
-    """The form of `message` this viewer may see, or None if she may not see it.
+class MessageForm(enum.Enum):
+    """The forms a message takes for its viewers (each is encoded once per broadcast)."""
+
+    FULL = "full"  # the room's staff: everything, with the safeguarding flag
+    PLAIN = "plain"  # without the flag
+    REDACTED = "redacted"  # without the flag and the body (hidden or deleted)
+
+
+def message_form(viewer_id: int, access: RoomAccess, message: dict[str, Any]) -> MessageForm | None:
+    """Which form of `message` this viewer may see, or None if she may not see it.
 
     Held and blocked messages reach only their author and the room's staff;
     hidden and deleted ones reach members without their body.
     """
-    mine = message["author"]["id"] == viewer_id
-    status = message["status"]
-    if "flag" in message and not access.is_room_staff:
-        message = {k: v for k, v in message.items() if k != "flag"}
+    if access.is_room_staff:
+        return MessageForm.FULL
     # Never published (held, blocked, or deleted or hidden while held): only
     # its author and the room's staff may know it exists.
     if message["seq"] is None:
-        return message if (mine or access.is_room_staff) else None
-    if status in (Message.Status.HIDDEN, Message.Status.DELETED) and not access.is_room_staff:
-        return {**message, "body": None}
-    return message
+        return MessageForm.PLAIN if message["author"]["id"] == viewer_id else None
+    if message["status"] in (Message.Status.HIDDEN, Message.Status.DELETED):
+        return MessageForm.REDACTED
+    return MessageForm.PLAIN
+
+
+def shape_message(message: dict[str, Any], form: MessageForm) -> dict[str, Any]:
+    if form is MessageForm.FULL or (form is MessageForm.PLAIN and "flag" not in message):
+        return message
+    shaped = {k: v for k, v in message.items() if k != "flag"}
+    if form is MessageForm.REDACTED:
+        shaped["body"] = None
+    return shaped
+
+
+def visible_message(viewer_id: int, access: RoomAccess, message: dict[str, Any]) -> dict | None:
+    """The form of `message` this viewer may see, or None if she may not see it."""
+    form = message_form(viewer_id, access, message)
+    return None if form is None else shape_message(message, form)

@@ -7,22 +7,27 @@ A person who chose to appear offline has no entry at all.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import json
 import logging
 import threading
 import time
+import weakref
 from collections import defaultdict
 from typing import Any
 
 import redis
 
+from village import realtime
 from village.ephemeral import RedisUnavailable, get_redis, key
 
 log = logging.getLogger("village.chat")
 
 PRESENCE_TTL = 90
 REFRESH_EVERY = 30
+# Joins and leaves in a room within this many seconds share one announcement.
+ANNOUNCE_WITHIN = 0.5
 
 _local: dict[int, dict[str, float]] = defaultdict(dict)
 _local_lock = threading.Lock()
@@ -147,3 +152,39 @@ def is_connected(*, user_id: int) -> bool:
 def reset_local() -> None:
     with _local_lock:
         _local.clear()
+
+
+# --- announcing --------------------------------------------------------------
+
+# Rooms with an announcement already scheduled, per event loop.
+_scheduled: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, set[int]] = (
+    weakref.WeakKeyDictionary()
+)
+_announcing: set[asyncio.Task] = set()  # a running task needs a reference
+
+
+def announce_soon(room_id: int) -> None:
+    """Tell the room who is online, once for every join and leave of the next moment.
+
+    Each announcement goes to everyone in the room with everyone online in
+    it: announcing each join at once made a reconnect storm cost the square
+    of the room's size (50 people back in a room of 50: 2,500 frames of 50
+    names each). Coalesced, it costs one frame per person per moment.
+    """
+    loop = asyncio.get_running_loop()
+    scheduled = _scheduled.setdefault(loop, set())
+    if room_id in scheduled:
+        return
+    scheduled.add(room_id)
+    task = loop.create_task(_announce_later(room_id, scheduled))
+    _announcing.add(task)
+    task.add_done_callback(_announcing.discard)
+
+
+async def _announce_later(room_id: int, scheduled: set[int]) -> None:
+    await asyncio.sleep(ANNOUNCE_WITHIN)
+    scheduled.discard(room_id)  # changes from now on get their own announcement
+    people = await asyncio.to_thread(online, room_id=room_id)
+    await realtime.send_to_group(
+        realtime.room_group(room_id), {"type": "chat.presence", "room": room_id, "online": people}
+    )

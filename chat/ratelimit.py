@@ -95,14 +95,25 @@ def over_limit(*, user_id: int, now: float | None = None) -> Decision:
     client = get_redis()
     if client is not None:
         try:
-            recent = client.zrangebyscore(
-                key("rate", "send", user_id), now - window, "+inf", withscores=True
+            # Only the limit-th newest hit in the window matters (if there is one).
+            nth_newest = client.zrevrangebyscore(
+                key("rate", "send", user_id),
+                "+inf",
+                now - window,
+                start=limit - 1,
+                num=1,
+                withscores=True,
             )
-        except redis.RedisError:
+        except redis.RedisError as error:
+            log.warning(
+                "send rate limit unavailable: %s",
+                error,
+                exc_info=not isinstance(error, RedisUnavailable),
+            )
             return Decision(True)
-        if len(recent) < limit:
+        if not nth_newest:
             return Decision(True)
-        return Decision(False, retry_after=_wait(recent[-limit][1] + window - now))
+        return Decision(False, retry_after=_wait(nth_newest[0][1] + window - now))
     with _local_lock:
         hits = [t for t in _local_hits[user_id] if t > now - window]
     if len(hits) < limit:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
+import operator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, F, Q
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from accounts.models import Role, User
@@ -114,25 +116,39 @@ def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment else None
 
 
+def _unread_counts(user: User, memberships: list[Membership]) -> dict[int, int]:
+    """Published messages by others after her read position, for each room she is behind in.
+
+    Rooms where nothing was posted since she read are not queried at all (the
+    room's `last_seq` says so); a socket's handshake asks this every time.
+    """
+    behind = [m for m in memberships if m.room.last_seq > m.last_read_seq]
+    if not behind:
+        return {}
+    after_read = functools.reduce(
+        operator.or_, (Q(room_id=m.room_id, seq__gt=m.last_read_seq) for m in behind)
+    )
+    return dict(
+        Message.objects.filter(after_read, status=Message.Status.PUBLISHED)
+        .exclude(author=user)
+        .order_by()
+        .values_list("room_id")
+        .annotate(Count("id"))
+    )
+
+
 def rooms_for(*, user: User) -> list[dict[str, Any]]:
     """The rooms in her `hello`: her rooms, with unread counts; coordinators also
     see every group room."""
-    memberships = (
+    memberships = list(
         Membership.objects.filter(user=user, removed_at__isnull=True)
         .select_related("room", "room__pairing")
         .prefetch_related("room__schedule")
-        .annotate(
-            unread=Count(
-                "room__messages",
-                filter=Q(
-                    room__messages__seq__gt=F("last_read_seq"),
-                    room__messages__status=Message.Status.PUBLISHED,
-                )
-                & ~Q(room__messages__author=user),
-            )
-        )
     )
-    rooms: dict[int, tuple[Room, int]] = {m.room_id: (m.room, m.unread) for m in memberships}
+    unread = _unread_counts(user, memberships)
+    rooms: dict[int, tuple[Room, int]] = {
+        m.room_id: (m.room, unread.get(m.room_id, 0)) for m in memberships
+    }
     if user.role == Role.COORDINATOR:
         others = Room.objects.filter(kind=Room.Kind.GROUP).exclude(pk__in=rooms)
         for room in others.prefetch_related("schedule"):

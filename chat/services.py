@@ -130,10 +130,6 @@ def send_message(
     _refuse_if_limited(ratelimit.over_limit(user_id=author.pk))
     with transaction.atomic():
         context = _room_for(author, room_id, lock=True)
-        # A concurrent retry may have committed while this one waited for the lock.
-        earlier = _earlier_send(author, client_id, room_id)
-        if earlier is not None:
-            return earlier
         room, session = context.room, _check_can_post(context)
         mute = active_mute(user=author, room_id=room.pk)
         if mute is not None:
@@ -164,8 +160,12 @@ def send_message(
             with transaction.atomic():
                 message.save()
         except IntegrityError:
-            # The same client_id was used concurrently for another room.
-            raise ChatError("invalid", "That client_id belongs to another message.") from None
+            # A concurrent send with this client_id committed first (while this
+            # one waited for the room's lock): the same message, or another room's.
+            earlier = _earlier_send(author, client_id, room_id)
+            if earlier is None:
+                raise
+            return earlier
         if message.status == Message.Status.PUBLISHED:
             room.save(update_fields=["last_seq"])
             if context.membership is not None:

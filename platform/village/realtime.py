@@ -18,6 +18,7 @@ import asyncio
 import concurrent.futures
 import logging
 import os
+import uuid
 import weakref
 from typing import Any
 
@@ -70,6 +71,11 @@ _layer_down_until: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, float] =
 )
 
 
+# Each broadcast carries a unique id, so that the sockets of a process can
+# share the work of encoding it (chat.consumers.encoded_once).
+BROADCAST_ID = "broadcast_id"
+
+
 async def send_to_group(group: str, event: dict[str, Any]) -> bool:
     """Send one event, giving up after VILLAGE_LAYER_TIMEOUT seconds; True if sent.
 
@@ -91,6 +97,7 @@ async def send_to_group(group: str, event: dict[str, Any]) -> bool:
         # The first try after a failure: the others skip until its outcome is known.
         _layer_down_until[loop] = now + timeout
     layer = get_channel_layer()
+    event = {**event, BROADCAST_ID: uuid.uuid4().hex}
     try:
         await asyncio.wait_for(layer.group_send(group, event), timeout)
     except Exception as error:  # noqa: BLE001 - any layer failure is logged, never raised

@@ -139,13 +139,32 @@ REDIS_URL = env.str("REDIS_URL", default="")
 # Keys in Redis start with this prefix; the test suite gives each run its own.
 REDIS_PREFIX = env.str("VILLAGE_REDIS_PREFIX", default="village")
 
+# Pub/sub: delivers every broadcast under load (see DESIGN.md and
+# docs/performance.md); the database and catch-up make up for what Redis
+# drops. `core` (RedisChannelLayer) is kept selectable for the benchmarks.
+_LAYER_BACKENDS = {
+    "pubsub": "channels_redis.pubsub.RedisPubSubChannelLayer",
+    "core": "channels_redis.core.RedisChannelLayer",
+}
+VILLAGE_CHANNEL_LAYER = env.str("VILLAGE_CHANNEL_LAYER", default="pubsub")
+if VILLAGE_CHANNEL_LAYER not in _LAYER_BACKENDS:
+    raise ImproperlyConfigured(
+        f"VILLAGE_CHANNEL_LAYER must be one of {sorted(_LAYER_BACKENDS)}, "
+        f"not {VILLAGE_CHANNEL_LAYER!r}."
+    )
+# The pub/sub layer sends every subscribe, unsubscribe and publish of a
+# process through one Redis connection per listed host, one at a time; the
+# same Redis listed N times gives N connections in parallel (channels are
+# spread over them by hash, the same way in every process).
+VILLAGE_LAYER_CONNECTIONS = env.int("VILLAGE_LAYER_CONNECTIONS", default=1)
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            # Pub/sub: delivers every broadcast under load (see DESIGN.md);
-            # the database and catch-up make up for what Redis drops.
-            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": f"{REDIS_PREFIX}:layer"},
+            "BACKEND": _LAYER_BACKENDS[VILLAGE_CHANNEL_LAYER],
+            "CONFIG": {
+                "hosts": [REDIS_URL] * VILLAGE_LAYER_CONNECTIONS,
+                "prefix": f"{REDIS_PREFIX}:layer",
+            },
         }
     }
     CACHES = {
@@ -292,6 +311,10 @@ VILLAGE_OFF_SCHEDULE_SESSION_MINUTES = env.int("VILLAGE_OFF_SCHEDULE_SESSION_MIN
 VILLAGE_LAYER_TIMEOUT = env.float("VILLAGE_LAYER_TIMEOUT", default=2.0)
 # Threads for database work from sockets (each holds a database connection).
 VILLAGE_DB_THREADS = env.int("VILLAGE_DB_THREADS", default=8)
+# Socket handshakes a process works on at once, and how many more may wait
+# their turn before the next is refused (village.handshakes).
+VILLAGE_HANDSHAKES_AT_ONCE = env.int("VILLAGE_HANDSHAKES_AT_ONCE", default=16)
+VILLAGE_HANDSHAKES_IN_LINE = env.int("VILLAGE_HANDSHAKES_IN_LINE", default=100)
 # Seconds a socket's database call may take before the client gets `unavailable`.
 VILLAGE_DB_CALL_TIMEOUT = env.float("VILLAGE_DB_CALL_TIMEOUT", default=4.0)
 # Largest WebSocket text frame accepted; larger ones close the socket with 1009.
