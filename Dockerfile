@@ -24,4 +24,4 @@ RUN VILLAGE_ENV=production \
 
 USER village
 EXPOSE 8000
-CMD ["daphne", "-b", "0.0.0.0", "-p", "8000", "--proxy-headers", "village.asgi:application"]
+CMD ["daphne", "-b", "0.0.0.0", "-p", "8000", "--proxy-headers", "--websocket_connect_timeout", "30", "village.asgi:application"]

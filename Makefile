@@ -33,7 +33,7 @@ migrate: install
 
 run: migrate
 	$(BIN)/python manage.py seed_demo --password "$(DEMO_PASSWORD)"
-	$(BIN)/daphne -b $(HOST) -p $(PORT) village.asgi:application
+	$(BIN)/daphne -b $(HOST) -p $(PORT) --websocket_connect_timeout 30 village.asgi:application
 
 test: install-dev
 	$(BIN)/pytest

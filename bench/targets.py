@@ -82,7 +82,10 @@ class Process:
 
 def _server_command(server: str, app: str) -> list[str]:
     if server == "daphne":
-        return [sys.executable, "-m", "daphne", *os.environ.get("BENCH_DAPHNE_ARGS", "").split(), "-v", "0", "-b", "127.0.0.1", "-p", "{port}", app]
+        return [
+            sys.executable, "-m", "daphne", "--websocket_connect_timeout", "30", "-v", "0",
+            "-b", "127.0.0.1", "-p", "{port}", app,
+        ]  # fmt: skip
     if server == "uvicorn":
         return [
             sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", "{port}",

@@ -85,3 +85,30 @@ async def test_http_passes_straight_through():
 
     await HandshakeGate(app)({"type": "http"}, None, None)
     assert seen == ["http"]
+
+
+@override_settings(VILLAGE_HANDSHAKES_AT_ONCE=1, VILLAGE_HANDSHAKES_IN_LINE=10)
+async def test_a_client_that_leaves_while_waiting_costs_no_work_and_no_slot():
+    started: list[str] = []
+    accept_first = asyncio.get_running_loop().create_future()
+
+    async def app(scope, receive, send):
+        started.append(scope["name"])
+        assert (await receive())["type"] == "websocket.connect"
+        if scope["name"] == "first":
+            await accept_first
+        await send({"type": "websocket.accept"})
+
+    gate = HandshakeGate(app)
+    first = Handshake(gate, "first")
+    await settle()
+    leaver = Handshake(gate, "leaver")
+    await settle()
+    leaver.inbox.put_nowait({"type": "websocket.disconnect", "code": 1006})
+    await settle()
+    assert leaver.task.done() and leaver.sent == []
+    accept_first.set_result(None)
+    last = Handshake(gate, "last")
+    await asyncio.gather(first.task, last.task)
+    assert started == ["first", "last"], "the leaver never reached the app"
+    assert last.sent == [{"type": "websocket.accept"}]

@@ -6,9 +6,12 @@ restart, a network blip), unbounded handshakes all slowed each other past
 daphne's timeouts (5 s to accept, 10 s to close); the killed ones retried, and
 a storm of 2,000 clients kept one process saturated for minutes without
 bringing anyone back (docs/performance.md). So each process works on at most
-AT_ONCE handshakes; up to IN_LINE more wait their turn; beyond that a
-handshake is refused at once, before any work, and the client's backoff
-(with jitter) brings it back a moment later, when there is room.
+AT_ONCE handshakes and the others wait their turn, in order. Waiting costs
+an open TCP connection; a refusal costs far more, because the client then
+backs off for seconds (doubling each time) while the server may be idle. So
+the line is long (IN_LINE), and only beyond it is a handshake refused at
+once, before any work. daphne's own limit on the wait
+(`--websocket_connect_timeout`, 30 s in our commands) still applies.
 
 This sits outside the session and authentication middleware, so a refusal
 costs nothing but the refusal.
@@ -56,16 +59,13 @@ class HandshakeGate:
         if scope["type"] != "websocket":
             return await self.app(scope, receive, send)
         line = self._line()
+        connect = await receive()  # websocket.connect
         if line.slots.locked() and line.waiting >= settings.VILLAGE_HANDSHAKES_IN_LINE:
             log.warning("refused a socket: %s handshakes already waiting", line.waiting)
-            await receive()  # websocket.connect
             await send({"type": "websocket.close"})  # refused: the client backs off
             return None
-        line.waiting += 1
-        try:
-            await line.slots.acquire()
-        finally:
-            line.waiting -= 1
+        if not await self._wait_turn(line, receive):
+            return None  # the client left (or daphne gave up) while waiting: no work done
         released = False
 
         def release() -> None:
@@ -81,7 +81,35 @@ class HandshakeGate:
                 if message["type"] in _HANDSHAKE_DONE:
                     release()  # accepted or refused: the next handshake may start
 
+        replayed = False
+
+        async def receive_after_connect() -> dict:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return connect
+            return await receive()
+
         try:
-            return await self.app(scope, receive, send_and_release)
+            return await self.app(scope, receive_after_connect, send_and_release)
         finally:
             release()
+
+    @staticmethod
+    async def _wait_turn(line: _Line, receive: Any) -> bool:
+        """Wait for a slot; False if the connection went away first (nothing held then)."""
+        line.waiting += 1
+        turn = asyncio.ensure_future(line.slots.acquire())
+        gone = asyncio.ensure_future(receive())  # only websocket.disconnect can come now
+        try:
+            await asyncio.wait({turn, gone}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            line.waiting -= 1
+            gone.cancel()  # cancelling a pending receive loses nothing
+            if not turn.done():
+                turn.cancel()
+        if gone.done() and not gone.cancelled():
+            if turn.done() and not turn.cancelled():
+                line.slots.release()
+            return False
+        return True

@@ -314,7 +314,7 @@ VILLAGE_DB_THREADS = env.int("VILLAGE_DB_THREADS", default=8)
 # Socket handshakes a process works on at once, and how many more may wait
 # their turn before the next is refused (village.handshakes).
 VILLAGE_HANDSHAKES_AT_ONCE = env.int("VILLAGE_HANDSHAKES_AT_ONCE", default=16)
-VILLAGE_HANDSHAKES_IN_LINE = env.int("VILLAGE_HANDSHAKES_IN_LINE", default=100)
+VILLAGE_HANDSHAKES_IN_LINE = env.int("VILLAGE_HANDSHAKES_IN_LINE", default=2000)
 # Seconds a socket's database call may take before the client gets `unavailable`.
 VILLAGE_DB_CALL_TIMEOUT = env.float("VILLAGE_DB_CALL_TIMEOUT", default=4.0)
 # Largest WebSocket text frame accepted; larger ones close the socket with 1009.
