@@ -213,6 +213,11 @@ class Socket:
                 await self.reader
 
 
+# Handshakes the server refused or dropped before the socket opened (the
+# generator retries them with chat.js's backoff); reported beside the figures.
+refused_handshakes = 0
+
+
 async def open_sockets(
     url: str, origin: str, cookies: list[str | None], *, first_id: int = 0
 ) -> list[Socket]:
@@ -221,8 +226,17 @@ async def open_sockets(
     gate = asyncio.Semaphore(CONNECT_CONCURRENCY)
 
     async def one(socket: Socket) -> None:
-        async with gate:
-            await socket.connect()
+        global refused_handshakes
+        for attempt in range(8):
+            async with gate:
+                try:
+                    await socket.connect()
+                    return
+                except (OSError, TimeoutError, websockets.InvalidHandshake):
+                    refused_handshakes += 1
+            base = min(30.0, 2.0**attempt)  # as chat.js: base/2 + random * base/2
+            await asyncio.sleep(base / 2 + random.random() * base / 2)
+        raise RuntimeError(f"socket {socket.id} refused 8 times")
 
     await asyncio.gather(*(one(socket) for socket in sockets))
     return sockets

@@ -22,7 +22,7 @@ from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.auth.hashers import make_password
 from django.contrib.sessions.models import Session as LoginSession
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import MemberProfile, ReferralSource, Role, Stage, User
@@ -95,13 +95,31 @@ def _log_in(users: list[User]) -> list[Person]:
 _tags = itertools.count()
 
 
+def _analyze() -> None:
+    """Fresh planner statistics after a bulk insert, as autovacuum keeps them in service.
+
+    Without them PostgreSQL planned lookups in the grown tables (people,
+    logins, memberships) as if they were still empty, and every send of the
+    next scenario paid for it.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+
+
 def new_tag(scenario: str) -> str:
     return f"{scenario}-{timezone.now():%H%M%S}-{next(_tags)}"
 
 
-@transaction.atomic
 def groups(tag: str, *, rooms: int, size: int) -> list[Group]:
     """`rooms` always-open group rooms of `size` logged-in members each."""
+    with transaction.atomic():
+        made = _groups(tag, rooms=rooms, size=size)
+    _analyze()
+    return made
+
+
+def _groups(tag: str, *, rooms: int, size: int) -> list[Group]:
     users = _people(tag, rooms * size, Role.MEMBER)
     people = _log_in(users)
     made = Room.objects.bulk_create(
@@ -121,9 +139,15 @@ def groups(tag: str, *, rooms: int, size: int) -> list[Group]:
     ]
 
 
-@transaction.atomic
 def pairs(tag: str, *, count: int) -> list[Group]:
     """`count` active 1:1 pairings: a member and a volunteer (three pairings each)."""
+    with transaction.atomic():
+        made = _pairs(tag, count=count)
+    _analyze()
+    return made
+
+
+def _pairs(tag: str, *, count: int) -> list[Group]:
     members = _people(tag, count, Role.MEMBER)
     volunteers = _people(tag, -(-count // settings.VILLAGE_MAX_ACTIVE_PAIRINGS), Role.VOLUNTEER)
     coordinator = _people(tag, 1, Role.COORDINATOR)[0]
@@ -167,4 +191,6 @@ def pairs(tag: str, *, count: int) -> list[Group]:
 def people(tag: str, *, count: int) -> list[Person]:
     """`count` logged-in members in no room (idle sockets)."""
     with transaction.atomic():
-        return _log_in(_people(tag, count, Role.MEMBER))
+        made = _log_in(_people(tag, count, Role.MEMBER))
+    _analyze()
+    return made

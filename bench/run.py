@@ -3,7 +3,7 @@
     python -m bench.run                      # the standard set (`make bench`)
     python -m bench.run fanout --sizes 50 --rooms 5,10,20,30 --seconds 10
     python -m bench.run idle --sockets 1000,5000,10000
-    python -m bench.run direct --rates 100,300,500 --pairs 250
+    python -m bench.run direct --rates 100,300,500
     python -m bench.run storm --clients 2000
     python -m bench.run compare              # pub/sub vs core layer, daphne vs uvicorn
 
@@ -214,14 +214,14 @@ def fanout(target, *, size: int, room_counts: list[int], seconds: float) -> list
     )
 
 
-def direct(target, *, pairs: int, rates: list[int], seconds: float) -> list[dict]:
-    """Scenario 3: `pairs` 1:1 chats at once, the total send rate stepped up."""
-    groups = rooms_for(target, rooms=pairs, size=2, pairs=True)
+def direct(target, *, rates: list[int], seconds: float) -> list[dict]:
+    """Scenario 3: 1:1 chats, each pair posting once a second; more pairs at each step."""
+    groups = rooms_for(target, rooms=max(rates), size=2, pairs=True)
     return asyncio.run(
         _load_steps(
             target,
             groups,
-            steps=[(pairs, pairs / rate) for rate in rates],
+            steps=[(rate, 1.0) for rate in rates],
             seconds=seconds,
             limit_ms=DIRECT_P99_LIMIT_MS,
             describe=lambda count, interval: {
@@ -268,6 +268,7 @@ def idle(target, *, counts: list[int], seconds: float) -> list[dict]:
                 "rss_mib": round(rss / 2**20, 1),
                 "kib_per_socket": round((rss - base_rss) / 1024 / (count - 1), 1),
                 "idle_server_cpu_pct": round(window.server_cpu, 1),
+                "refused_handshakes": loadgen.refused_handshakes,
                 "generator_cpu_pct": round(window.generator_cpu, 1),
                 "alive": target.alive,
             }
@@ -463,7 +464,8 @@ def run_fanout(args) -> None:
     rows = []
     for size in args.sizes:
         counts = args.rooms or FANOUT_STEPS[size]
-        for make in targets(args.targets):
+        names = [n for n in args.targets if n == "village" or size in args.baseline_sizes]
+        for make in targets(names):
             print(f"fan-out, rooms of {size}, {make().name}: rooms {counts}")
             rows += on(make, lambda t, s=size, c=counts: fanout(t, size=s, room_counts=c,
                                                                 seconds=args.seconds))  # fmt: skip
@@ -475,8 +477,8 @@ def run_fanout(args) -> None:
 def run_direct(args) -> None:
     rows = []
     for make in targets(args.targets):
-        print(f"1:1 chats, {args.pairs} pairs, {make().name}: msgs/s {args.rates}")
-        rows += on(make, lambda t: direct(t, pairs=args.pairs, rates=args.rates,
+        print(f"1:1 chats, {make().name}: msgs/s {args.rates} (one pair per msg/s)")
+        rows += on(make, lambda t: direct(t, rates=args.rates,
                                           seconds=args.seconds))  # fmt: skip
     table = ratios(rows, ("offered_msgs_per_s",))
     print_ratios(table)
@@ -493,7 +495,7 @@ def run_two(args) -> None:
                                              seconds=args.seconds)):  # fmt: skip
             rows.append({**row, "processes": processes})
         print(f"two processes: {processes} daphne process(es), 1:1 chats")
-        for row in on(make, lambda t: direct(t, pairs=args.pairs, rates=DIRECT_RATES,
+        for row in on(make, lambda t: direct(t, rates=DIRECT_RATES,
                                              seconds=args.seconds)):  # fmt: skip
             rows.append({**row, "processes": processes})
     summary = {}
@@ -537,7 +539,7 @@ def run_compare(args) -> None:
             for row in on(make, lambda t: fanout(t, size=50, room_counts=[args.rooms],
                                                  seconds=args.seconds)):  # fmt: skip
                 rows.append({**row, "server": server, "layer": layer})
-            for row in on(make, lambda t: direct(t, pairs=args.pairs, rates=[args.rate],
+            for row in on(make, lambda t: direct(t, rates=[args.rate],
                                                  seconds=args.seconds)):  # fmt: skip
                 rows.append({**row, "server": server, "layer": layer})
     write("compare", {"rows": rows})
@@ -549,7 +551,7 @@ def print_ratios(table: list[dict]) -> None:
         print("   ", "  ".join(f"{k}={v}" for k, v in entry.items()))
 
 
-FANOUT_STEPS = {5: [10, 20, 40], 50: [5, 10, 15, 20], 200: [1, 2, 3]}
+FANOUT_STEPS = {5: [10, 20, 40], 50: [5, 10, 15, 20], 200: [1, 2]}
 DIRECT_RATES = [50, 100, 200, 400]
 
 
@@ -566,32 +568,31 @@ def parse(argv: list[str]) -> argparse.Namespace:
     sub = parser.add_subparsers(dest="scenario")
     sub.add_parser("all", help="the standard set (make bench)")
     p = sub.add_parser("idle", help="scenario 1: idle sockets on one process")
-    p.add_argument("--sockets", type=_ints, default=[1000, 5000, 10000])
-    p.add_argument("--seconds", type=float, default=5)
+    p.add_argument("--sockets", type=_ints, default=[1000, 5000])
+    p.add_argument("--seconds", type=float, default=4)
     p = sub.add_parser("fanout", help="scenario 2: group fan-out")
     p.add_argument("--sizes", type=_ints, default=[5, 50, 200])
     p.add_argument("--rooms", type=_ints, default=None, help="room counts to step through")
+    p.add_argument("--baseline-sizes", type=_ints, default=[50],
+                   help="room sizes at which the baselines run too")  # fmt: skip
     p.add_argument(
         "--targets", type=lambda s: s.split(","), default=["village", "relay", "websockets"]
     )
-    p.add_argument("--seconds", type=float, default=5)
+    p.add_argument("--seconds", type=float, default=4)
     p = sub.add_parser("direct", help="scenario 3: 1:1 chats")
-    p.add_argument("--pairs", type=int, default=250)
     p.add_argument("--rates", type=_ints, default=DIRECT_RATES)
     p.add_argument(
         "--targets", type=lambda s: s.split(","), default=["village", "relay", "websockets"]
     )
-    p.add_argument("--seconds", type=float, default=5)
+    p.add_argument("--seconds", type=float, default=4)
     p = sub.add_parser("two", help="scenario 4: two processes behind one Redis")
-    p.add_argument("--pairs", type=int, default=250)
-    p.add_argument("--seconds", type=float, default=5)
+    p.add_argument("--seconds", type=float, default=4)
     p = sub.add_parser("storm", help="scenario 5: reconnect storm")
     p.add_argument("--clients", type=int, default=2000)
     p = sub.add_parser("compare", help="channel layers and servers side by side")
     p.add_argument("--rooms", type=int, default=10)
-    p.add_argument("--pairs", type=int, default=250)
     p.add_argument("--rate", type=int, default=100)
-    p.add_argument("--seconds", type=float, default=5)
+    p.add_argument("--seconds", type=float, default=4)
     return parser.parse_args(argv)
 
 
@@ -612,7 +613,54 @@ def main(argv: list[str] | None = None) -> None:
             RUNS[name](parse([f"--server={args.server}", f"--layer={args.layer}", name]))
     else:
         RUNS[args.scenario](args)
+    print_summary()
     print(f"done in {time.perf_counter() - started:.0f} s; results in {RESULTS}")
+
+
+def _best(rows: list[dict], limit: float) -> dict | None:
+    """The highest load whose p99 stayed within `limit` ms with nothing lost."""
+    fine = [r for r in rows if r["p99"] is not None and r["p99"] <= limit and not r["lost"]]
+    return max(fine, key=lambda r: r["deliveries_per_s"], default=None)
+
+
+def print_summary() -> None:
+    """The headline of each result file present: the table `make bench` ends with."""
+    lines = ["", "| scenario | target | figure |", "|---|---|---|"]
+    for name in ("idle", "fanout", "direct", "two_processes", "storm"):
+        path = RESULTS / f"{name}.json"
+        if not path.exists():
+            continue
+        data = json.loads(path.read_text())
+        if name == "idle":
+            for r in data["rows"]:
+                lines.append(
+                    f"| idle | {r['target']} | {r['sockets']} sockets: {r['kib_per_socket']} "
+                    f"KiB each, idle CPU {r['idle_server_cpu_pct']}% |"
+                )
+        elif name in ("fanout", "direct"):
+            groups: dict[tuple, list[dict]] = {}
+            for r in data["rows"]:
+                groups.setdefault((r["target"], r.get("size", 2)), []).append(r)
+            limit = FANOUT_P99_LIMIT_MS if name == "fanout" else DIRECT_P99_LIMIT_MS
+            for (target, size), rows in groups.items():
+                best = _best(rows, limit)
+                what = f"rooms of {size}" if name == "fanout" else "1:1 pairs"
+                lines.append(
+                    f"| {name} | {target} | {what}: "
+                    + (f"{best['deliveries_per_s']} deliveries/s at p50 {best['p50']} ms, "
+                       f"p99 {best['p99']} ms (p99 <= {limit} ms)" if best
+                       else f"no step kept p99 <= {limit} ms")
+                    + " |"
+                )  # fmt: skip
+        elif name == "two_processes":
+            for scenario, figures in data["summary"].items():
+                lines.append(f"| two processes | village | {scenario}: {figures} |")
+        else:
+            for r in data["rows"]:
+                lines.append(f"| storm | {r['target']} | {r['clients']} clients: all back in "
+                             f"{r['all_back_s']} s, caught up in {r['all_caught_up_s']} s, "
+                             f"{r['lost']} lost |")  # fmt: skip
+    print("\n".join(lines))
 
 
 if __name__ == "__main__":

@@ -38,6 +38,22 @@ def subprocess_database_url() -> str:
     return f"postgres://{auth}{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
 
 
+def wait_until_listening(
+    process: subprocess.Popen, port: int, log_path: Path, timeout: float = 30
+) -> None:
+    """Return once `port` accepts connections; RuntimeError (with the log) if it never does."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the server exited early:\n{log_path.read_text()}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"the server did not listen within {timeout} s:\n{log_path.read_text()}")
+
+
 class DaphneServer:
     """One daphne process on a free port, on the test database and Redis prefix."""
 
@@ -83,17 +99,12 @@ class DaphneServer:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"daphne exited early:\n{self.log_path.read_text()}")
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
-                return self
-            except OSError:
-                time.sleep(0.1)
-        self.stop()
-        raise RuntimeError(f"daphne did not listen within 30 s:\n{self.log_path.read_text()}")
+        try:
+            wait_until_listening(self.process, self.port, self.log_path)
+        except RuntimeError:
+            self.stop()
+            raise
+        return self
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:

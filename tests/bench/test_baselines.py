@@ -11,10 +11,8 @@ import asyncio
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,7 +23,7 @@ from django.conf import settings
 from websockets.asyncio.client import ClientConnection, connect
 
 from tests.conftest import RUN_PREFIX
-from tests.servers import ROOT, free_port
+from tests.servers import ROOT, free_port, wait_until_listening
 
 ROOM = 7
 
@@ -42,17 +40,12 @@ def start(command: list[str], port: int, env: dict[str, str], log_path: Path) ->
         start_new_session=True,
     )
     log.close()
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited early:\n{log_path.read_text()}")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return process
-        except OSError:
-            time.sleep(0.1)
-    stop(process)
-    raise RuntimeError(f"server did not listen within 30 s:\n{log_path.read_text()}")
+    try:
+        wait_until_listening(process, port, log_path)
+    except RuntimeError:
+        stop(process)
+        raise
+    return process
 
 
 def stop(process: subprocess.Popen) -> int:
