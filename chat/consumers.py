@@ -161,10 +161,12 @@ class ChatConsumer(AsyncWebsocketConsumer):
         """Channels' dispatch without its per-event `close_old_connections`.
 
         Channels hops to its one synchronous thread before every event to
-        close stale database connections there; Village never queries on
-        that thread (services run on village.dbwork's threads, which look
-        after their own connections), and at a few thousand events a second
-        the hop was the largest cost of a broadcast (docs/performance.md).
+        close stale database connections there. This consumer never queries
+        on that thread (its services run on village.dbwork's threads, which
+        look after their own connections; the session lookup of the
+        handshake uses `database_sync_to_async`, which closes them itself),
+        and at a few thousand events a second the hop was the largest cost
+        of a broadcast (docs/performance.md).
         """
         handler = getattr(self, get_handler_name(message), None)
         if handler is None:
