@@ -213,6 +213,12 @@ class Socket:
                 await self.reader
 
 
+async def backoff(attempt: int) -> None:
+    """chat.js's wait before reconnecting: base/2 + random * base/2, base 1 s doubling to 30 s."""
+    base = min(30.0, 2.0**attempt)
+    await asyncio.sleep(base / 2 + random.random() * base / 2)
+
+
 # Handshakes the server refused or dropped before the socket opened (the
 # generator retries them with chat.js's backoff); reported beside the figures.
 refused_handshakes = 0
@@ -234,8 +240,7 @@ async def open_sockets(
                     return
                 except (OSError, TimeoutError, websockets.InvalidHandshake):
                     refused_handshakes += 1
-            base = min(30.0, 2.0**attempt)  # as chat.js: base/2 + random * base/2
-            await asyncio.sleep(base / 2 + random.random() * base / 2)
+            await backoff(attempt)
         raise RuntimeError(f"socket {socket.id} refused 8 times")
 
     await asyncio.gather(*(one(socket) for socket in sockets))

@@ -19,7 +19,6 @@ import argparse
 import asyncio
 import json
 import os
-import random
 import signal
 import subprocess
 import sys
@@ -294,11 +293,10 @@ def storm(target, *, clients: int, size: int = 50) -> list[dict]:
     failures: dict[str, int] = {}
 
     async def reconnect(socket: loadgen.Socket, room: int) -> None:
-        """chat.js: wait base/2 + random * base/2 (base 1 s, doubling); join with after_seq."""
+        """As chat.js: back off, reconnect, join with after_seq, page on while `more`."""
         attempt = 0
         while True:
-            base = min(30.0, 2.0**attempt)
-            await asyncio.sleep(base / 2 + random.random() * base / 2)
+            await loadgen.backoff(attempt)
             attempt += 1
             try:
                 await socket.connect()
