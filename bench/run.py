@@ -567,7 +567,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
     sub.add_parser("all", help="the standard set (make bench)")
     p = sub.add_parser("idle", help="scenario 1: idle sockets on one process")
     p.add_argument("--sockets", type=_ints, default=[1000, 5000])
-    p.add_argument("--seconds", type=float, default=4)
+    p.add_argument("--seconds", type=float, default=3)
     p = sub.add_parser("fanout", help="scenario 2: group fan-out")
     p.add_argument("--sizes", type=_ints, default=[5, 50, 200])
     p.add_argument("--rooms", type=_ints, default=None, help="room counts to step through")
@@ -576,21 +576,21 @@ def parse(argv: list[str]) -> argparse.Namespace:
     p.add_argument(
         "--targets", type=lambda s: s.split(","), default=["village", "relay", "websockets"]
     )
-    p.add_argument("--seconds", type=float, default=4)
+    p.add_argument("--seconds", type=float, default=3)
     p = sub.add_parser("direct", help="scenario 3: 1:1 chats")
     p.add_argument("--rates", type=_ints, default=DIRECT_RATES)
     p.add_argument(
         "--targets", type=lambda s: s.split(","), default=["village", "relay", "websockets"]
     )
-    p.add_argument("--seconds", type=float, default=4)
+    p.add_argument("--seconds", type=float, default=3)
     p = sub.add_parser("two", help="scenario 4: two processes behind one Redis")
-    p.add_argument("--seconds", type=float, default=4)
+    p.add_argument("--seconds", type=float, default=3)
     p = sub.add_parser("storm", help="scenario 5: reconnect storm")
     p.add_argument("--clients", type=int, default=2000)
     p = sub.add_parser("compare", help="channel layers and servers side by side")
     p.add_argument("--rooms", type=int, default=10)
     p.add_argument("--rate", type=int, default=100)
-    p.add_argument("--seconds", type=float, default=4)
+    p.add_argument("--seconds", type=float, default=3)
     return parser.parse_args(argv)
 
 
