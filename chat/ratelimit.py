@@ -64,13 +64,7 @@ def take_send_slot(*, user_id: int, token: str, now: float | None = None) -> Dec
                 _SLIDING_WINDOW, 1, key("rate", "send", user_id), now, window, limit, token
             )
         except redis.RedisError as error:
-            # Fail open: a Redis outage must not stop a mum reaching her group.
-            log.warning(
-                "send rate limit unavailable: %s",
-                error,
-                exc_info=not isinstance(error, RedisUnavailable),
-            )
-            return Decision(True)
+            return _fail_open(error)
         if allowed:
             return Decision(True)
         return Decision(False, retry_after=_wait(float(oldest) + window - now))
@@ -82,6 +76,16 @@ def take_send_slot(*, user_id: int, token: str, now: float | None = None) -> Dec
             hits.append(now)
             return Decision(True)
         return Decision(False, retry_after=_wait(hits[0] + window - now))
+
+
+def _fail_open(error: redis.RedisError) -> Decision:
+    """Allow the send: a Redis outage must not stop a mum reaching her group."""
+    log.warning(
+        "send rate limit unavailable: %s",
+        error,
+        exc_info=not isinstance(error, RedisUnavailable),  # the breaker's error says enough
+    )
+    return Decision(True)
 
 
 def over_limit(*, user_id: int, now: float | None = None) -> Decision:
@@ -105,12 +109,7 @@ def over_limit(*, user_id: int, now: float | None = None) -> Decision:
                 withscores=True,
             )
         except redis.RedisError as error:
-            log.warning(
-                "send rate limit unavailable: %s",
-                error,
-                exc_info=not isinstance(error, RedisUnavailable),
-            )
-            return Decision(True)
+            return _fail_open(error)
         if not nth_newest:
             return Decision(True)
         return Decision(False, retry_after=_wait(nth_newest[0][1] + window - now))
