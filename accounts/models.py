@@ -109,6 +109,59 @@ class ReferralSource(models.TextChoices):
     FNP = "fnp", "Family Nurse Partnership"
 
 
+class Language(models.TextChoices):
+    """Languages a mum may prefer and a volunteer may speak (matched by code)."""
+
+    ENGLISH = "en", "English"
+    ARABIC = "ar", "Arabic"
+    BENGALI = "bn", "Bengali"
+    BSL = "bsl", "British Sign Language"
+    CANTONESE = "yue", "Cantonese"
+    FARSI = "fa", "Farsi"
+    FRENCH = "fr", "French"
+    GUJARATI = "gu", "Gujarati"
+    ITALIAN = "it", "Italian"
+    KURDISH = "ku", "Kurdish"
+    LITHUANIAN = "lt", "Lithuanian"
+    MANDARIN = "zh", "Mandarin"
+    PASHTO = "ps", "Pashto"
+    POLISH = "pl", "Polish"
+    PORTUGUESE = "pt", "Portuguese"
+    PUNJABI = "pa", "Punjabi"
+    ROMANIAN = "ro", "Romanian"
+    SOMALI = "so", "Somali"
+    SPANISH = "es", "Spanish"
+    TAMIL = "ta", "Tamil"
+    TIGRINYA = "ti", "Tigrinya"
+    TURKISH = "tr", "Turkish"
+    UKRAINIAN = "uk", "Ukrainian"
+    URDU = "ur", "Urdu"
+    WELSH = "cy", "Welsh"
+
+
+class SupportWanted(models.TextChoices):
+    GROUP = "group", "A group"
+    ONE_TO_ONE = "one_to_one", "1:1 befriending"
+    EITHER = "either", "Either"
+
+
+class ExperienceTag(models.TextChoices):
+    """Lived experience a volunteer chooses to share, for matching."""
+
+    BIRTH_TRAUMA = "birth_trauma", "Birth trauma"
+    LOSS = "loss", "Pregnancy or baby loss"
+    NICU = "nicu", "Baby in NICU"
+    PND = "pnd", "Postnatal depression"
+    ANXIETY = "anxiety", "Perinatal anxiety"
+    OCD = "ocd", "Perinatal OCD"
+    PSYCHOSIS = "psychosis", "Postpartum psychosis"
+    FERTILITY = "fertility", "Fertility treatment"
+    FEEDING = "feeding", "Feeding difficulties"
+    SINGLE_PARENT = "single_parent", "Single parent"
+    TWINS = "twins", "Twins or more"
+    DISABLED_CHILD = "disabled_child", "Baby with a disability or illness"
+
+
 class MemberProfile(models.Model):
     """What the service needs to know about a member's eligibility and referral."""
 
@@ -119,9 +172,29 @@ class MemberProfile(models.Model):
     due_date = models.DateField(null=True, blank=True)
     baby_birth_date = models.DateField(null=True, blank=True)
     referral_source = models.CharField(max_length=32, choices=ReferralSource.choices)
+    language = models.CharField(
+        max_length=8, choices=Language.choices, default=Language.ENGLISH
+    )
+    interpreter_needed = models.BooleanField(default=False)
+    support_wanted = models.CharField(
+        max_length=12, choices=SupportWanted.choices, default=SupportWanted.EITHER
+    )
+    # Lived experience she would like her volunteer to share (empty: no preference).
+    experience_wanted = models.JSONField(default=list, blank=True)
 
     def __str__(self) -> str:
         return f"profile of {self.user}"
+
+    @property
+    def second_birthday(self):
+        """The day her baby turns two (None while pregnant)."""
+        if self.baby_birth_date is None:
+            return None
+        born = self.baby_birth_date
+        try:
+            return born.replace(year=born.year + 2)
+        except ValueError:  # born on 29 February
+            return born.replace(year=born.year + 2, day=28)
 
 
 class HealthDataConsent(models.Model):
@@ -199,3 +272,181 @@ class Invitation(models.Model):
     @property
     def is_usable(self) -> bool:
         return self.accepted_by_id is None and self.expires_at > timezone.now()
+
+
+# --- Volunteers -------------------------------------------------------------------
+
+
+class VolunteerStatus(models.TextChoices):
+    APPLYING = "applying", "Applying"
+    IN_TRAINING = "in_training", "In training"
+    ACTIVE = "active", "Active"
+    PAUSED = "paused", "Paused"
+    LEFT = "left", "Left"
+
+
+class VolunteerRecord(models.Model):
+    """A volunteer's checks, training and preferences (one per volunteer).
+
+    Whether she may lead sessions or be paired is decided in
+    `accounts.policy.is_cleared_volunteer` from `status` and the DBS dates.
+    The DBS fields hold the latest check; each check is also in the audit log.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="volunteer_record"
+    )
+    status = models.CharField(
+        max_length=12, choices=VolunteerStatus.choices, default=VolunteerStatus.APPLYING
+    )
+    status_changed_at = models.DateTimeField(default=timezone.now)
+    dbs_checked_on = models.DateField("DBS check date", null=True, blank=True)
+    dbs_expires_on = models.DateField("DBS check expiry", null=True, blank=True)
+    dbs_certificate = models.CharField("DBS certificate number", max_length=20, blank=True)
+    # Chosen by the volunteer herself.
+    languages = models.JSONField(default=list, blank=True)
+    experience_tags = models.JSONField(default=list, blank=True)
+    availability = models.TextField(blank=True, max_length=500)
+    caseload_cap = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        help_text="The most active 1:1 chats she takes. Empty: the service's default.",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["user__display_name"]
+
+    def __str__(self) -> str:
+        return f"volunteer record of {self.user}"
+
+    @property
+    def cap(self) -> int:
+        return self.caseload_cap or settings.VILLAGE_MAX_ACTIVE_PAIRINGS
+
+    @property
+    def language_labels(self) -> list[str]:
+        return [Language(code).label for code in self.languages if code in Language.values]
+
+    @property
+    def experience_labels(self) -> list[str]:
+        return [
+            ExperienceTag(tag).label for tag in self.experience_tags if tag in ExperienceTag.values
+        ]
+
+
+class Training(models.Model):
+    volunteer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="trainings"
+    )
+    course = models.CharField(max_length=120)
+    completed_on = models.DateField()
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-completed_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.course} ({self.completed_on:%d %b %Y})"
+
+
+class VolunteerReference(models.Model):
+    volunteer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="volunteer_references"
+    )
+    referee_name = models.CharField(max_length=120)
+    relationship = models.CharField(max_length=120, help_text="e.g. employer, teacher.")
+    received_on = models.DateField()
+    satisfactory = models.BooleanField(default=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-received_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"reference from {self.referee_name}"
+
+
+class Supervision(models.Model):
+    """A supervision session. The note is for coordinators only."""
+
+    volunteer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="supervisions"
+    )
+    held_on = models.DateField()
+    supervisor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    note = models.TextField(blank=True, max_length=2000)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-held_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"supervision of volunteer {self.volunteer_id} on {self.held_on:%d %b %Y}"
+
+
+class DebriefRequest(models.Model):
+    """A volunteer asking to talk a hard chat through with a coordinator."""
+
+    volunteer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="debrief_requests"
+    )
+    flag = models.ForeignKey(
+        "moderation.Flag", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    note = models.TextField(blank=True, max_length=1000)
+    requested_at = models.DateTimeField(default=timezone.now)
+    # Declined offers are kept too, so that the offer is not made again.
+    declined = models.BooleanField(default=False)
+    handled_at = models.DateTimeField(null=True, blank=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["requested_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["volunteer", "flag"], name="one_debrief_answer_per_flag"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"debrief request {self.pk} from volunteer {self.volunteer_id}"
+
+
+class Reminder(models.Model):
+    """A reminder sent to coordinators, kept so that each is sent once."""
+
+    class Kind(models.TextChoices):
+        DBS_EXPIRING = "dbs_expiring", "DBS check expires soon"
+        DBS_EXPIRED = "dbs_expired", "DBS check has expired"
+        SUPERVISION_OVERDUE = "supervision_overdue", "Supervision is overdue"
+        BABY_TURNED_TWO = "baby_turned_two", "Baby turned two during a pairing"
+
+    kind = models.CharField(max_length=24, choices=Kind.choices)
+    about = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # What makes this reminder distinct (the expiry date, the due date, the pairing).
+    key = models.CharField(max_length=40)
+    due_on = models.DateField()
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-sent_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "about", "key"], name="one_reminder_each")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} about user {self.about_id}"

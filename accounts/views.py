@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import wraps
 
+from allauth.account import views as allauth_views
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
@@ -25,6 +26,22 @@ from accounts.forms import (
     SafeguardingAccessForm,
 )
 from accounts.models import Invitation, Role, User
+
+# What another part of Village (a referral's sign-up link) knows about a new
+# member already: initial values for the signup form, kept in her session.
+SIGNUP_PREFILL_SESSION_KEY = "village_signup_prefill"
+
+
+class MemberSignupView(allauth_views.SignupView):
+    """allauth's signup, with the form filled in from a referral where there is one."""
+
+    def get_initial(self) -> dict:
+        initial = super().get_initial()
+        initial.update(self.request.session.get(SIGNUP_PREFILL_SESSION_KEY) or {})
+        return initial
+
+
+member_signup = MemberSignupView.as_view()
 
 
 def staff_page(view):

@@ -106,15 +106,19 @@ def _notify_session_opened(*, room_id: int, opener_id: int) -> None:
         _send(person, "session_opened")
 
 
-def email_coordinators_on_commit() -> None:
-    """After this commit, a discreet email to every coordinator: a RED flag waits."""
-    transaction.on_commit(lambda: _in_background(_notify_coordinators))
+def email_coordinators_on_commit(kind: str = "urgent_flag") -> None:
+    """After this commit, a discreet email to every coordinator.
+
+    `kind` names the templates: "urgent_flag" (a RED flag waits),
+    "coordinator_reminder" (volunteer checks, pairings), "debrief_request".
+    """
+    transaction.on_commit(lambda: _in_background(_notify_coordinators, kind=kind))
 
 
-def _notify_coordinators() -> None:
+def _notify_coordinators(*, kind: str) -> None:
     coordinators = User.objects.filter(role="coordinator", is_active=True, anonymised_at=None)
     for coordinator in coordinators:
-        _send(coordinator, "urgent_flag")
+        _send(coordinator, kind)
 
 
 def _others(room_id: int, *, exclude: int):

@@ -45,6 +45,24 @@ class AuditAction:
     SUSPENSION_LIFTED = "suspension_lifted"
     DATA_EXPORTED = "data_exported"
     ACCOUNT_CLOSED = "account_closed"
+    REFERRAL_SUBMITTED = "referral_submitted"
+    REFERRAL_ACCEPTED = "referral_accepted"
+    REFERRAL_INFO_REQUESTED = "referral_info_requested"
+    REFERRAL_INFO_RECEIVED = "referral_info_received"
+    REFERRAL_WAITLISTED = "referral_waitlisted"
+    REFERRAL_DECLINED = "referral_declined"
+    REFERRAL_JOINED = "referral_joined"
+    REFERRER_TOLD_OUTCOME = "referrer_told_outcome"
+    VOLUNTEER_STATUS_CHANGED = "volunteer_status_changed"
+    VOLUNTEER_CHECKS_CHANGED = "volunteer_checks_changed"
+    DBS_CHECK_RECORDED = "dbs_check_recorded"
+    TRAINING_RECORDED = "training_recorded"
+    REFERENCE_RECORDED = "reference_recorded"
+    SUPERVISION_RECORDED = "supervision_recorded"
+    DEBRIEF_REQUESTED = "debrief_requested"
+    DEBRIEF_HANDLED = "debrief_handled"
+    PAIRING_HANDED_OVER = "pairing_handed_over"
+    REMINDER_SENT = "reminder_sent"
 
     LABELS = {
         ROLE_CHANGED: "Role changed",
@@ -82,6 +100,24 @@ class AuditAction:
         SUSPENSION_LIFTED: "Suspension lifted",
         DATA_EXPORTED: "Own data downloaded",
         ACCOUNT_CLOSED: "Account closed and anonymised",
+        REFERRAL_SUBMITTED: "Referral received",
+        REFERRAL_ACCEPTED: "Referral accepted: invitation sent",
+        REFERRAL_INFO_REQUESTED: "More information asked for",
+        REFERRAL_INFO_RECEIVED: "More information received",
+        REFERRAL_WAITLISTED: "Put on the waiting list",
+        REFERRAL_DECLINED: "Referral declined with signposting",
+        REFERRAL_JOINED: "Referred mum joined Village",
+        REFERRER_TOLD_OUTCOME: "Referrer told the outcome",
+        VOLUNTEER_STATUS_CHANGED: "Volunteer status changed",
+        VOLUNTEER_CHECKS_CHANGED: "Volunteer record changed",
+        DBS_CHECK_RECORDED: "DBS check recorded",
+        TRAINING_RECORDED: "Training recorded",
+        REFERENCE_RECORDED: "Reference recorded",
+        SUPERVISION_RECORDED: "Supervision recorded",
+        DEBRIEF_REQUESTED: "Debrief requested",
+        DEBRIEF_HANDLED: "Debrief arranged",
+        PAIRING_HANDED_OVER: "1:1 pairing handed over",
+        REMINDER_SENT: "Reminder sent to coordinators",
     }
 
 
@@ -201,6 +237,7 @@ class Flag(models.Model):
         SCANNER = "scanner", "Matched a rule"
         REPORT = "report", "Reported"
         CONCERN = "concern", "Concern raised by a volunteer"
+        REFERRAL = "referral", "Referral's safety screen"
 
     class Outcome(models.TextChoices):
         NO_ACTION = "no_action", "No action needed"
@@ -220,8 +257,13 @@ class Flag(models.Model):
     subject = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="flags_about",
-        help_text="The person the flag is about.",
+        help_text="The person the flag is about (empty for a referral: she has no account yet).",
+    )
+    referral = models.ForeignKey(
+        "intake.Referral", on_delete=models.PROTECT, null=True, blank=True, related_name="flags"
     )
     rules = models.ManyToManyField(Rule, blank=True, related_name="flags")
     detail = models.TextField(blank=True, help_text="What matched, or the concern in words.")

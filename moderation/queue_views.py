@@ -147,6 +147,8 @@ def sanction(request, flag_id: int, action: str):
         raise PermissionDenied
     flag = _flag(request, flag_id)
     member = flag.subject
+    if member is None and action != "resolve":
+        return _refused(request, "This flag is about a referral: she has no account to act on.")
     if action == "resolve":
         form = ResolveForm(request.POST)
         if form.is_valid():

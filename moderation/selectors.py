@@ -159,6 +159,8 @@ def flag_context(flag) -> dict:
         Flag.objects.filter(subject=flag.subject, created_at__lt=flag.created_at)
         .exclude(pk=flag.pk)
         .order_by("-created_at")[:10]
+        if flag.subject_id is not None
+        else Flag.objects.none()
     )
     return {
         "before": before,

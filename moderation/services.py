@@ -215,6 +215,21 @@ def flag_message(*, message, verdict: Verdict) -> Flag:
     return flag
 
 
+def flag_referral(*, referral, category: str, detail: str) -> Flag:
+    """A referral whose safety screen said "yes": a RED item on the coordinators'
+    queue at once, announced live and by email. Call in the referral's transaction."""
+    flag = Flag.objects.create(
+        source=Flag.Source.REFERRAL,
+        level=Level.RED,
+        category=category,
+        referral=referral,
+        detail=detail[:1000],
+    )
+    _announce_flag(flag)
+    alert_coordinators_on_commit()
+    return flag
+
+
 def alert_coordinators_on_commit() -> None:
     """A discreet email to every coordinator (no content): a RED flag is waiting."""
     from chat.notifications import email_coordinators_on_commit

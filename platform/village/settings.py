@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "accounts",
     "chat",
     "moderation",
+    "intake",
 ]
 
 MIDDLEWARE = [
@@ -326,3 +327,20 @@ VILLAGE_PERIODIC_INTERVAL_SECONDS = env.int("VILLAGE_PERIODIC_INTERVAL_SECONDS",
 VILLAGE_SITE_URL = env.str("VILLAGE_SITE_URL", default="http://127.0.0.1:8000")
 # A person's live sockets across tabs and devices; more are refused.
 VILLAGE_MAX_SOCKETS_PER_PERSON = env.int("VILLAGE_MAX_SOCKETS_PER_PERSON", default=10)
+
+# --- Intake and volunteers ---------------------------------------------------
+
+# Referrals accepted from one address in an hour (the public form's spam limit).
+VILLAGE_REFERRALS_PER_ADDRESS_PER_HOUR = env.int(
+    "VILLAGE_REFERRALS_PER_ADDRESS_PER_HOUR", default=5
+)
+# Days a referral's sign-up link stays usable.
+VILLAGE_REFERRAL_INVITATION_DAYS = env.int("VILLAGE_REFERRAL_INVITATION_DAYS", default=28)
+# Coordinators are reminded this many days before a volunteer's DBS check expires.
+VILLAGE_DBS_REMINDER_DAYS = env.int("VILLAGE_DBS_REMINDER_DAYS", default=30)
+# A volunteer is due supervision this many days after her last one.
+VILLAGE_SUPERVISION_INTERVAL_DAYS = env.int("VILLAGE_SUPERVISION_INTERVAL_DAYS", default=42)
+# A new 1:1 pairing's planned ending, in weeks from the day it is made (editable).
+VILLAGE_PAIRING_WEEKS = env.int("VILLAGE_PAIRING_WEEKS", default=12)
+# Days after a RED flag in her room that a volunteer is offered a debrief.
+VILLAGE_DEBRIEF_OFFER_DAYS = env.int("VILLAGE_DEBRIEF_OFFER_DAYS", default=7)

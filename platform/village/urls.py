@@ -2,6 +2,7 @@ from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
+from accounts import views as account_views
 from chat import views as chat_views
 from moderation import queue_views
 from moderation import views as moderation_views
@@ -15,6 +16,7 @@ urlpatterns = [
     path("rooms/<int:room_id>/", chat_views.room, name="room"),
     path("staff/rooms/", include("chat.staff_urls")),
     path("help/", moderation_views.crisis_card_page, name="crisis_card"),
+    path("accounts/signup/", account_views.member_signup, name="account_signup"),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("staff/", include("accounts.staff_urls")),
@@ -23,6 +25,7 @@ urlpatterns = [
     path("staff/queue/", include("moderation.queue_urls")),
     path("concerns/new/", queue_views.raise_concern, name="raise_concern"),
     path("warnings/<int:warning_id>/seen/", queue_views.warning_seen, name="warning_seen"),
+    path("", include("intake.urls")),
     path("admin/", admin.site.urls),
     path("healthz/", include("village.health")),  # load balancer probes (no login)
 ]

@@ -1,0 +1,3 @@
+"""Referral pages: the public form, triage, and the sign-up link."""
+
+urlpatterns: list = []
