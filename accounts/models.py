@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
@@ -172,9 +174,7 @@ class MemberProfile(models.Model):
     due_date = models.DateField(null=True, blank=True)
     baby_birth_date = models.DateField(null=True, blank=True)
     referral_source = models.CharField(max_length=32, choices=ReferralSource.choices)
-    language = models.CharField(
-        max_length=8, choices=Language.choices, default=Language.ENGLISH
-    )
+    language = models.CharField(max_length=8, choices=Language.choices, default=Language.ENGLISH)
     interpreter_needed = models.BooleanField(default=False)
     support_wanted = models.CharField(
         max_length=12, choices=SupportWanted.choices, default=SupportWanted.EITHER
@@ -186,6 +186,14 @@ class MemberProfile(models.Model):
         return f"profile of {self.user}"
 
     @property
+    def experience_wanted_labels(self) -> list[str]:
+        return [
+            ExperienceTag(tag).label
+            for tag in self.experience_wanted
+            if tag in ExperienceTag.values
+        ]
+
+    @property
     def second_birthday(self):
         """The day her baby turns two (None while pregnant)."""
         if self.baby_birth_date is None:
@@ -193,8 +201,8 @@ class MemberProfile(models.Model):
         born = self.baby_birth_date
         try:
             return born.replace(year=born.year + 2)
-        except ValueError:  # born on 29 February
-            return born.replace(year=born.year + 2, day=28)
+        except ValueError:  # born on 29 February: 1 March in a common year
+            return date(born.year + 2, 3, 1)
 
 
 class HealthDataConsent(models.Model):

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from allauth.mfa.models import Authenticator
 from allauth.mfa.utils import is_mfa_enabled
 from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
+from django.db.models import Q
+from django.utils import timezone
 
-from accounts.models import Role, User
+from accounts.models import Role, User, VolunteerStatus
 
 
 def is_active_person(user) -> bool:
@@ -57,3 +62,70 @@ def may_open_socket(user) -> bool:
 
 def has_mfa(user) -> bool:
     return is_mfa_enabled(user, [Authenticator.Type.TOTP])
+
+
+# --- Volunteers ---------------------------------------------------------------------
+
+
+def is_cleared_volunteer(user, *, today: date | None = None) -> bool:
+    """An active volunteer whose DBS check has not expired (it is valid through
+    its expiry date): only she may lead sessions and be paired."""
+    if not is_active_person(user) or user.role != Role.VOLUNTEER:
+        return False
+    try:
+        record = user.volunteer_record
+    except ObjectDoesNotExist:
+        return False
+    today = today or timezone.localdate()
+    return (
+        record.status == VolunteerStatus.ACTIVE
+        and record.dbs_expires_on is not None
+        and record.dbs_expires_on >= today
+    )
+
+
+def cleared_volunteers_q(*, today: date | None = None, prefix: str = "") -> Q:
+    """`is_cleared_volunteer` as a query filter on users (for lists and forms)."""
+    today = today or timezone.localdate()
+    return Q(
+        **{
+            f"{prefix}is_active": True,
+            f"{prefix}anonymised_at__isnull": True,
+            f"{prefix}role": Role.VOLUNTEER,
+            f"{prefix}volunteer_record__status": VolunteerStatus.ACTIVE,
+            f"{prefix}volunteer_record__dbs_expires_on__gte": today,
+        }
+    )
+
+
+def why_not_cleared(user, *, today: date | None = None) -> str:
+    """In plain words, why a volunteer may not lead or be paired ("" if she may)."""
+    if user.role != Role.VOLUNTEER or is_cleared_volunteer(user, today=today):
+        return ""
+    try:
+        record = user.volunteer_record
+    except ObjectDoesNotExist:
+        return "Her volunteer record hasn't been started."
+    if record.status != VolunteerStatus.ACTIVE:
+        return f"Her status is “{record.get_status_display().lower()}”."
+    if record.dbs_expires_on is None:
+        return "No DBS check is recorded."
+    return f"Her DBS check expired on {record.dbs_expires_on:%-d %B %Y}."
+
+
+def can_manage_volunteers(user) -> bool:
+    """Keep volunteer records: status, checks, training, supervision, handovers."""
+    return can_use_staff_pages(user)
+
+
+def can_view_supervision_notes(user) -> bool:
+    return can_use_staff_pages(user)
+
+
+def can_edit_own_volunteering(user) -> bool:
+    """Her languages, availability and lived-experience tags are hers to choose."""
+    return is_active_person(user) and user.role == Role.VOLUNTEER
+
+
+def can_request_debrief(user) -> bool:
+    return is_active_person(user) and user.role == Role.VOLUNTEER

@@ -23,6 +23,7 @@ from accounts.models import (
     SafeguardingDetails,
     Stage,
     User,
+    VolunteerRecord,
 )
 from accounts.revocation import revoke_user_sockets
 from moderation.services import AuditAction, record_audit
@@ -136,6 +137,10 @@ def change_role(*, actor: User, person: User, role: str, reason: str) -> None:
         previous = person.role
         person.role = role
         person.save(update_fields=["role"])
+        if role == Role.VOLUNTEER:
+            # A new volunteer starts as "applying": she leads nothing until a
+            # coordinator records her checks and makes her active.
+            VolunteerRecord.objects.get_or_create(user=person)
         record_audit(
             actor=actor,
             action=AuditAction.ROLE_CHANGED,
@@ -204,6 +209,8 @@ def accept_invitation(*, token: str, display_name: str, password: str) -> User:
             role=invitation.role,
         )
         EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+        if user.role == Role.VOLUNTEER:
+            VolunteerRecord.objects.create(user=user)
         invitation.accepted_by = user
         invitation.save(update_fields=["accepted_by"])
         record_audit(

@@ -25,7 +25,15 @@ from django.contrib.sessions.models import Session as LoginSession
 from django.db import connection, transaction
 from django.utils import timezone
 
-from accounts.models import MemberProfile, ReferralSource, Role, Stage, User
+from accounts.models import (
+    MemberProfile,
+    ReferralSource,
+    Role,
+    Stage,
+    User,
+    VolunteerRecord,
+    VolunteerStatus,
+)
 from chat.models import Membership, Pairing, Room
 
 BATCH = 2000
@@ -63,6 +71,20 @@ def _people(tag: str, count: int, role: str) -> list[User]:
                     stage=Stage.BABY,
                     baby_birth_date=date.today() - timedelta(days=90),
                     referral_source=ReferralSource.SELF,
+                )
+                for user in users
+            ],
+            batch_size=BATCH,
+        )
+    if role == Role.VOLUNTEER:
+        # Active, with a DBS check in date: cleared to lead and be paired.
+        VolunteerRecord.objects.bulk_create(
+            [
+                VolunteerRecord(
+                    user=user,
+                    status=VolunteerStatus.ACTIVE,
+                    dbs_checked_on=date.today() - timedelta(days=30),
+                    dbs_expires_on=date.today() + timedelta(days=3 * 365),
                 )
                 for user in users
             ],

@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db import close_old_connections
 from django.utils import timezone
 
+from accounts import reminders
 from chat import services
 from moderation import services as moderation_services
 
@@ -37,7 +38,14 @@ def run_once(*, clock: Clock = timezone.now) -> dict[str, int]:
         log.warning(
             "%s RED flag(s) unacknowledged for 5 minutes: coordinators alerted again", realerted
         )
-    return {"sessions_closed": len(closed), "red_flags_realerted": realerted}
+    reminded = reminders.send_due_reminders(today=timezone.localdate(now))
+    if reminded:
+        log.info("%s reminder(s) sent to coordinators", reminded)
+    return {
+        "sessions_closed": len(closed),
+        "red_flags_realerted": realerted,
+        "reminders_sent": reminded,
+    }
 
 
 def run_forever(

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from accounts.models import Role, User
-from accounts.policy import is_active_person
+from accounts.policy import is_active_person, is_cleared_volunteer
 from chat.models import Membership, Message, Room
 
 
@@ -42,9 +42,10 @@ def room_access(user: User, room: Room, membership: Membership | None) -> RoomAc
     coordinator = user.role == Role.COORDINATOR
     if member_here and membership.role == Membership.Role.LEAD and not can_lead(user):
         # A lead's place is for people who may lead. A volunteer whose role was
-        # changed to member keeps neither the staff's view of the rooms she led
-        # (held messages, flags, hide and release) nor the private 1:1 chats she
-        # ran, until a coordinator enrols her or ends the pairings.
+        # changed to member, who is paused or left, or whose DBS check expired,
+        # keeps neither the staff's view of the rooms she led (held messages,
+        # flags, hide and release) nor the private 1:1 chats she ran, until a
+        # coordinator hands them over (accounts.volunteers, the handover list).
         member_here = False
     # Coordinators are staff in every room, also where they are enrolled (a
     # member who became a coordinator keeps her membership row).
@@ -90,7 +91,12 @@ def can_be_enrolled(user: User) -> bool:
 
 
 def can_lead(user: User) -> bool:
-    return is_active_person(user) and user.role in (Role.VOLUNTEER, Role.COORDINATOR)
+    """Lead rooms and sessions: coordinators, and volunteers who are active with a
+    DBS check in date (a paused volunteer or one whose check expired keeps her
+    place on paper until a coordinator hands it over, but cannot act in it)."""
+    if not is_active_person(user):
+        return False
+    return user.role == Role.COORDINATOR or is_cleared_volunteer(user)
 
 
 def can_request_to_join(user: User, room: Room) -> bool:
@@ -99,10 +105,7 @@ def can_request_to_join(user: User, room: Room) -> bool:
 
 def can_be_paired(member: User, volunteer: User) -> bool:
     return (
-        is_active_person(member)
-        and is_active_person(volunteer)
-        and member.role == Role.MEMBER
-        and volunteer.role == Role.VOLUNTEER
+        is_active_person(member) and member.role == Role.MEMBER and is_cleared_volunteer(volunteer)
     )
 
 

@@ -145,6 +145,9 @@ def rooms_for(*, user: User) -> list[dict[str, Any]]:
         .select_related("room", "room__pairing")
         .prefetch_related("room__schedule")
     )
+    if not policy.can_lead(user):
+        # Places she may not act in (a paused volunteer's) are not listed.
+        memberships = [m for m in memberships if m.role != Membership.Role.LEAD]
     unread = _unread_counts(user, memberships)
     rooms: dict[int, tuple[Room, int]] = {
         m.room_id: (m.room, unread.get(m.room_id, 0)) for m in memberships

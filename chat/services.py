@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -17,7 +17,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import Role, User
+from accounts.policy import why_not_cleared
 from chat import notifications, policy, ratelimit
 from chat.models import (
     Attendance,
@@ -718,7 +719,11 @@ def enrol_member(*, actor: User, room_id: int, member: User) -> Membership:
 def assign_lead(*, actor: User, room_id: int, volunteer: User) -> Membership:
     _require(policy.can_manage_rooms(actor))
     if not policy.can_lead(volunteer):
-        raise ChatError("invalid", "Only volunteers and coordinators can lead a room.")
+        raise ChatError(
+            "invalid",
+            "Only coordinators, and volunteers who are active with a DBS check in date, "
+            "can lead a room.",
+        )
     with transaction.atomic():
         room = Room.objects.select_for_update().get(pk=room_id, kind=Room.Kind.GROUP)
         membership = _add_to_room(room, volunteer, Membership.Role.LEAD)
@@ -797,38 +802,105 @@ def decide_join_request(*, actor: User, request_id: int, approve: bool) -> JoinR
 # --- Pairings ------------------------------------------------------------------------
 
 
-def pair(*, actor: User, member: User, volunteer: User) -> Pairing:
-    """Pair a member with a volunteer in a new 1:1 chat, within the volunteer's caseload."""
+def _check_caseload(volunteer: User) -> None:
+    """Refuse a volunteer at her caseload cap. Lock her row first: two coordinators
+    pairing her at once must not both pass."""
+    User.objects.select_for_update().get(pk=volunteer.pk)
+    active = Pairing.objects.filter(volunteer=volunteer, ended_at__isnull=True).count()
+    cap = volunteer.volunteer_record.cap
+    if active >= cap:
+        raise ChatError(
+            "invalid",
+            f"{volunteer.display_name} already has {active} active 1:1 chats (her most is {cap}).",
+        )
+
+
+def _direct_room_name(member: User, volunteer: User) -> str:
+    return f"{member.display_name} & {volunteer.display_name}"[
+        : Room._meta.get_field("name").max_length
+    ]
+
+
+def pair(*, actor: User, member: User, volunteer: User, planned_end: date | None = None) -> Pairing:
+    """Pair a member with a volunteer in a new 1:1 chat, within the volunteer's
+    caseload; the pairing is planned to end on `planned_end` (by default
+    VILLAGE_PAIRING_WEEKS from today)."""
     _require(policy.can_manage_rooms(actor))
     if not policy.can_be_paired(member, volunteer):
-        raise ChatError("invalid", "A pairing is between a member and a volunteer.")
+        raise ChatError("invalid", _why_not_paired(member, volunteer))
+    today = timezone.localdate()
+    planned_end = planned_end or today + timedelta(weeks=settings.VILLAGE_PAIRING_WEEKS)
+    if planned_end <= today:
+        raise ChatError("invalid", "The planned ending must be after today.")
     with transaction.atomic():
-        # Lock the volunteer's row: two coordinators pairing her at once must
-        # not both pass the caseload check.
-        User.objects.select_for_update().get(pk=volunteer.pk)
-        active = Pairing.objects.filter(volunteer=volunteer, ended_at__isnull=True).count()
-        cap = settings.VILLAGE_MAX_ACTIVE_PAIRINGS
-        if active >= cap:
-            raise ChatError(
-                "invalid",
-                f"{volunteer.display_name} already has {active} active 1:1 chats "
-                f"(the most is {cap}).",
-            )
+        _check_caseload(volunteer)
         if Pairing.objects.filter(member=member, ended_at__isnull=True).exists():
             raise ChatError("invalid", f"{member.display_name} already has a volunteer.")
         room = Room.objects.create(
-            kind=Room.Kind.DIRECT,
-            name=f"{member.display_name} & {volunteer.display_name}"[
-                : Room._meta.get_field("name").max_length
-            ],
-            capacity=1,
+            kind=Room.Kind.DIRECT, name=_direct_room_name(member, volunteer), capacity=1
         )
         pairing = Pairing.objects.create(
-            member=member, volunteer=volunteer, room=room, created_by=actor
+            member=member, volunteer=volunteer, room=room, created_by=actor, planned_end=planned_end
         )
         _add_to_room(room, member, Membership.Role.MEMBER)
         _add_to_room(room, volunteer, Membership.Role.LEAD)
-        record_audit(actor=actor, action=AuditAction.PAIRING_CREATED, target=pairing)
+        record_audit(
+            actor=actor,
+            action=AuditAction.PAIRING_CREATED,
+            target=pairing,
+            details={"planned_end": planned_end.isoformat()},
+        )
+    return pairing
+
+
+def _why_not_paired(member: User, volunteer: User) -> str:
+    if volunteer.role == Role.VOLUNTEER and member.role == Role.MEMBER:
+        why = why_not_cleared(volunteer)
+        if why:
+            return f"{volunteer.display_name} can't be paired just now. {why}"
+    return "A pairing is between a member and a volunteer who is active with a DBS check in date."
+
+
+def hand_over_pairing(*, actor: User, pairing_id: int, volunteer: User, reason: str) -> Pairing:
+    """Give a 1:1 chat to a new volunteer (her earlier volunteer paused or left).
+
+    The chat, its history and its planned ending stay; the new volunteer takes
+    the earlier one's place in it, and the earlier one's sockets leave it.
+    """
+    _require(policy.can_manage_rooms(actor))
+    if not reason.strip():
+        raise ChatError("invalid", "Please say why the pairing is handed over.")
+    with transaction.atomic():
+        pairing = Pairing.objects.select_for_update().select_related("member").get(pk=pairing_id)
+        if pairing.ended_at is not None:
+            raise ChatError("invalid", "That pairing has ended.")
+        if volunteer.pk == pairing.volunteer_id:
+            raise ChatError("invalid", f"{volunteer.display_name} already has this pairing.")
+        if not policy.can_be_paired(pairing.member, volunteer):
+            raise ChatError("invalid", _why_not_paired(pairing.member, volunteer))
+        _check_caseload(volunteer)
+        if Pairing.objects.filter(
+            member=pairing.member, volunteer=volunteer, ended_at__isnull=True
+        ).exists():
+            raise ChatError("invalid", "They are already paired.")
+        earlier = pairing.volunteer_id
+        Membership.objects.filter(room_id=pairing.room_id, user_id=earlier).update(
+            removed_at=timezone.now()
+        )
+        pairing.volunteer = volunteer
+        pairing.save(update_fields=["volunteer"])
+        room = pairing.room
+        room.name = _direct_room_name(pairing.member, volunteer)
+        room.save(update_fields=["name"])
+        _add_to_room(room, volunteer, Membership.Role.LEAD)
+        record_audit(
+            actor=actor,
+            action=AuditAction.PAIRING_HANDED_OVER,
+            target=pairing,
+            reason=reason.strip(),
+            details={"from": earlier, "to": volunteer.pk},
+        )
+        broadcast_on_commit(user_group(earlier), {"type": "chat.room_removed", "room": room.pk})
     return pairing
 
 

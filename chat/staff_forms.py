@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import time, timedelta
 
 from django import forms
 from django.conf import settings
 from django.db.models import Count, Exists, OuterRef, Q
+from django.utils import timezone
 
+from accounts.forms import DateInput
 from accounts.models import Role, User
+from accounts.policy import cleared_volunteers_q
 from chat.models import Membership, Pairing, Room, ScheduleSlot
 
 MIN_CAPACITY, MAX_CAPACITY = 1, 50
@@ -177,8 +180,11 @@ class AssignLeadForm(forms.Form):
         leading = Membership.objects.filter(
             room=room, user=OuterRef("pk"), role=Membership.Role.LEAD, removed_at__isnull=True
         )
-        self.fields["lead"].queryset = active_people([Role.VOLUNTEER, Role.COORDINATOR]).filter(
-            ~Exists(leading)
+        may_lead = cleared_volunteers_q() | Q(role=Role.COORDINATOR)
+        self.fields["lead"].queryset = (
+            active_people([Role.VOLUNTEER, Role.COORDINATOR])
+            .filter(may_lead)
+            .filter(~Exists(leading))
         )
 
 
@@ -221,12 +227,34 @@ class VolunteerChoiceField(forms.ModelChoiceField):
     """Each volunteer with her caseload: "Val (2 of 3 active)"."""
 
     def label_from_instance(self, obj: User) -> str:
-        cap = settings.VILLAGE_MAX_ACTIVE_PAIRINGS
+        cap = obj.volunteer_record.cap
         full = ", full" if obj.active_pairings >= cap else ""
         return f"{obj.display_name} ({obj.active_pairings} of {cap} active{full})"
 
 
-class PairingForm(forms.Form):
+def cleared_volunteers():
+    """Volunteers who may be paired today, with their active 1:1 chats counted."""
+    return (
+        User.objects.filter(cleared_volunteers_q())
+        .select_related("volunteer_record")
+        .annotate(
+            active_pairings=Count(
+                "pairings_as_volunteer",
+                filter=Q(pairings_as_volunteer__ended_at__isnull=True),
+            )
+        )
+        .order_by("display_name")
+    )
+
+
+def unpaired_members():
+    paired = Pairing.objects.filter(member=OuterRef("pk"), ended_at__isnull=True)
+    return active_people(Role.MEMBER).filter(~Exists(paired)).order_by("display_name")
+
+
+class ChooseMemberForm(forms.Form):
+    """The first step of pairing: whom is she for? (GET: shows her matches)"""
+
     member = PersonChoiceField(
         queryset=User.objects.none(),
         label="Member",
@@ -234,28 +262,42 @@ class PairingForm(forms.Form):
         help_text="Members who don't have a volunteer yet.",
         error_messages={"required": "Please choose a member."},
     )
-    volunteer = VolunteerChoiceField(
-        queryset=User.objects.none(),
-        label="Volunteer",
-        empty_label="Choose a volunteer",
-        error_messages={"required": "Please choose a volunteer."},
-    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        paired = Pairing.objects.filter(member=OuterRef("pk"), ended_at__isnull=True)
-        self.fields["member"].queryset = active_people(Role.MEMBER).filter(~Exists(paired))
-        self.fields["volunteer"].queryset = active_people(Role.VOLUNTEER).annotate(
-            active_pairings=Count(
-                "pairings_as_volunteer",
-                filter=Q(pairings_as_volunteer__ended_at__isnull=True),
-            )
+        self.fields["member"].queryset = unpaired_members()
+
+
+class PairingForm(forms.Form):
+    member = forms.ModelChoiceField(queryset=User.objects.none(), widget=forms.HiddenInput)
+    volunteer = VolunteerChoiceField(
+        queryset=User.objects.none(),
+        label="Volunteer",
+        widget=forms.RadioSelect,
+        empty_label=None,
+        error_messages={"required": "Please choose a volunteer."},
+    )
+    planned_end = forms.DateField(
+        widget=DateInput,
+        label="Planned ending",
+        help_text="Befriending has a planned ending; you can end it earlier.",
+    )
+
+    def __init__(self, *args, volunteers=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["member"].queryset = unpaired_members()
+        self.fields["volunteer"].queryset = (
+            volunteers if volunteers is not None else cleared_volunteers()
         )
-        self.fields[
-            "volunteer"
-        ].help_text = (
-            f"A volunteer has at most {settings.VILLAGE_MAX_ACTIVE_PAIRINGS} active 1:1 chats."
+        self.fields["planned_end"].initial = timezone.localdate() + timedelta(
+            weeks=settings.VILLAGE_PAIRING_WEEKS
         )
+
+    def clean_planned_end(self):
+        planned_end = self.cleaned_data["planned_end"]
+        if planned_end <= timezone.localdate():
+            raise forms.ValidationError("The planned ending must be after today.")
+        return planned_end
 
 
 class EndPairingForm(forms.Form):

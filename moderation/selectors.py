@@ -99,6 +99,15 @@ def open_flags_for(user):
     return flags.annotate(urgency=urgency).order_by("urgency", "created_at")
 
 
+def open_red_flags_in_rooms_of(volunteer):
+    """Unresolved RED flags in the rooms and 1:1 chats she leads."""
+    from moderation.models import Flag, Level
+
+    return Flag.objects.filter(
+        level=Level.RED, resolved_at__isnull=True, room_id__in=led_room_ids(volunteer)
+    )
+
+
 def has_unacknowledged_red(*, room_id: int) -> bool:
     from moderation.models import Flag, Level
 

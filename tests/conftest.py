@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from allauth.account.models import EmailAddress
@@ -24,6 +24,8 @@ from accounts.models import (
     SafeguardingDetails,
     Stage,
     User,
+    VolunteerRecord,
+    VolunteerStatus,
 )
 from chat import services as chat_services
 
@@ -94,10 +96,20 @@ PASSWORD = "correct horse battery staple"
 
 
 def make_person(email: str, display_name: str, role: str, **extra) -> User:
+    """A person; a volunteer comes cleared (active, DBS check in date) unless
+    the test makes her otherwise."""
     user = User.objects.create_user(
         email=email, password=PASSWORD, display_name=display_name, role=role, **extra
     )
     EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+    if role == Role.VOLUNTEER:
+        VolunteerRecord.objects.create(
+            user=user,
+            status=VolunteerStatus.ACTIVE,
+            dbs_checked_on=date.today() - timedelta(days=365),
+            dbs_expires_on=date.today() + timedelta(days=2 * 365),
+            languages=["en"],
+        )
     return user
 
 

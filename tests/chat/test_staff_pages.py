@@ -1,6 +1,6 @@
 """Coordinators set up rooms and pairings from the staff pages, through the services."""
 
-from datetime import time
+from datetime import date, time, timedelta
 
 import pytest
 from django.urls import reverse
@@ -298,12 +298,15 @@ def test_approving_a_request_into_a_full_room_says_why_and_changes_nothing(
 
 # --- Pairings -----------------------------------------------------------------------------------
 
+PLANNED_END = (date.today() + timedelta(weeks=12)).isoformat()
+
 
 def test_pairing_form_shows_each_volunteers_load(cora, coordinator, volunteer, other_volunteer):
     for index in range(2):
         member = make_member(f"m{index}@example.net", f"Mum {index}")
         services.pair(actor=coordinator, member=member, volunteer=volunteer)
-    page = cora.get(reverse("staff_pairings")).content.decode()
+    mum = make_member("amy@example.net", "Amy")
+    page = cora.get(reverse("staff_pairings"), {"member": mum.pk}).content.decode()
     assert "Val (2 of 3 active)" in page
     assert "Vera (0 of 3 active)" in page
     # Members who already have a volunteer are not offered again.
@@ -317,20 +320,27 @@ def test_a_fourth_pairing_for_a_volunteer_is_refused_with_the_reason(
     for index in range(3):
         member = make_member(f"m{index}@example.net", f"Mum {index}")
         services.pair(actor=coordinator, member=member, volunteer=volunteer)
-    page = cora.get(reverse("staff_pairings")).content.decode()
-    assert "Val (3 of 3 active, full)" in page
+    page = cora.get(reverse("staff_pairings"), {"member": mum.pk, "all": "1"}).content.decode()
+    assert "Val (" not in page  # a full volunteer is not offered
 
-    response = cora.post(reverse("staff_pairings"), {"member": mum.pk, "volunteer": volunteer.pk})
+    response = cora.post(
+        reverse("staff_pairings"),
+        {"member": mum.pk, "volunteer": volunteer.pk, "planned_end": PLANNED_END},
+    )
     assert response.status_code == 200
-    assert "Val already has 3 active 1:1 chats (the most is 3)." in response.content.decode()
+    assert "Val already has 3 active 1:1 chats (her most is 3)." in response.content.decode()
     assert not Pairing.objects.filter(member=mum).exists()
 
 
 def test_coordinator_pairs_a_member_with_a_volunteer(cora, coordinator, mum, volunteer):
-    response = cora.post(reverse("staff_pairings"), {"member": mum.pk, "volunteer": volunteer.pk})
+    response = cora.post(
+        reverse("staff_pairings"),
+        {"member": mum.pk, "volunteer": volunteer.pk, "planned_end": PLANNED_END},
+    )
     assert response.status_code == 302
     pairing = Pairing.objects.get()
     assert (pairing.member, pairing.volunteer, pairing.created_by) == (mum, volunteer, coordinator)
+    assert pairing.planned_end.isoformat() == PLANNED_END
     page = cora.get(reverse("staff_pairings")).content.decode()
     assert "Amy and Val are paired." in page
     assert reverse("room", args=[pairing.room_id]) in page  # "Open chat"

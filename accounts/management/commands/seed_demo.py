@@ -1,12 +1,27 @@
 """Demo accounts for trying Village on a laptop. Refuses to run in production."""
 
+from datetime import timedelta
+
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import MemberProfile, ReferralSource, Role, SafeguardingDetails, Stage, User
+from accounts.models import (
+    ExperienceTag,
+    Language,
+    MemberProfile,
+    ReferralSource,
+    Role,
+    SafeguardingDetails,
+    Stage,
+    Supervision,
+    Training,
+    User,
+    VolunteerRecord,
+    VolunteerStatus,
+)
 from accounts.services import give_health_consent
 from chat.demo import seed_demo_rooms
 
@@ -35,6 +50,7 @@ class Command(BaseCommand):
                 )
                 for email, display_name, role in DEMO_PEOPLE
             }
+            self._clear_volunteer(people["Val"], coordinator=people["Cora"])
             seed_demo_rooms(people)
         self.stdout.write(
             self.style.SUCCESS(
@@ -72,4 +88,34 @@ class Command(BaseCommand):
             )
             give_health_consent(user=user)
         return user
-        return user
+
+    def _clear_volunteer(self, volunteer: User, *, coordinator: User) -> None:
+        """Val stays an active volunteer with a DBS check in date, whenever the
+        demo is seeded again."""
+        today = timezone.localdate()
+        record, _ = VolunteerRecord.objects.get_or_create(user=volunteer)
+        record.status = VolunteerStatus.ACTIVE
+        if record.dbs_expires_on is None or record.dbs_expires_on <= today + timedelta(days=60):
+            record.dbs_checked_on = today - timedelta(days=90)
+            record.dbs_expires_on = today + timedelta(days=3 * 365 - 90)
+        record.languages = record.languages or [Language.ENGLISH, Language.POLISH]
+        record.experience_tags = record.experience_tags or [
+            ExperienceTag.PND,
+            ExperienceTag.BIRTH_TRAUMA,
+        ]
+        record.availability = record.availability or "Weekday mornings and Tuesday evenings"
+        record.save()
+        if not Training.objects.filter(volunteer=volunteer).exists():
+            Training.objects.create(
+                volunteer=volunteer,
+                course="Peer support volunteer training (perinatal)",
+                completed_on=today - timedelta(days=120),
+                recorded_by=coordinator,
+            )
+        if not Supervision.objects.filter(volunteer=volunteer).exists():
+            Supervision.objects.create(
+                volunteer=volunteer,
+                held_on=today - timedelta(days=14),
+                supervisor=coordinator,
+                recorded_by=coordinator,
+            )

@@ -1,0 +1,365 @@
+"""Pages for volunteers' records: the coordinators' list and record, the
+volunteer's own choices, and her answer to a debrief offer."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef, Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from accounts import policy, selectors, volunteers
+from accounts.forms import (
+    CaseloadForm,
+    DBSCheckForm,
+    DebriefForm,
+    HandOverForm,
+    OwnVolunteeringForm,
+    ReferenceForm,
+    SupervisionForm,
+    TrainingForm,
+    VolunteerStatusForm,
+)
+from accounts.models import (
+    Reminder,
+    Role,
+    Supervision,
+    Training,
+    User,
+    VolunteerReference,
+    VolunteerStatus,
+)
+from accounts.views import staff_page
+from chat import services as chat_services
+from chat.models import Membership, Pairing, Room
+
+REMINDERS_SHOWN = 20
+
+
+@staff_page
+def volunteer_list(request):
+    status = request.GET.get("status", "")
+    if status not in VolunteerStatus.values:
+        status = ""
+    return render(
+        request,
+        "staff/volunteers/list.html",
+        {
+            "rows": selectors.volunteer_rows(status=status),
+            "status": status,
+            "statuses": VolunteerStatus.choices,
+            "debriefs": selectors.open_debrief_requests(),
+            "reminders": Reminder.objects.select_related("about")[:REMINDERS_SHOWN],
+            "today": timezone.localdate(),
+        },
+    )
+
+
+def _volunteer(volunteer_id: int) -> User:
+    return get_object_or_404(User, pk=volunteer_id, role=Role.VOLUNTEER, anonymised_at__isnull=True)
+
+
+def _handover_forms(volunteer: User, handover: selectors.Handover) -> dict:
+    """A hand-over form for each pairing (volunteers matching that mum) and each
+    room (cleared people not yet leading it)."""
+    pairing_forms = []
+    for pairing in handover.pairings:
+        matches = selectors.matching_volunteers(member=pairing.member)
+        ids = [row.volunteer.pk for row in matches if row.volunteer.pk != volunteer.pk]
+        pairing_forms.append(
+            {
+                "pairing": pairing,
+                "matched": bool(ids),
+                "form": HandOverForm(
+                    prefix=f"pairing-{pairing.pk}",
+                    candidates=_candidates(ids, fallback_for=volunteer),
+                ),
+            }
+        )
+    room_forms = []
+    for room in handover.rooms:
+        leading = Membership.objects.filter(
+            room=room, user=OuterRef("pk"), role=Membership.Role.LEAD, removed_at__isnull=True
+        )
+        candidates = (
+            User.objects.filter(
+                policy.cleared_volunteers_q()
+                | Q(role=Role.COORDINATOR, is_active=True, anonymised_at__isnull=True)
+            )
+            .filter(~Exists(leading))
+            .order_by("display_name")
+        )
+        other_leads = (
+            Membership.objects.filter(room=room, role=Membership.Role.LEAD, removed_at__isnull=True)
+            .exclude(user=volunteer)
+            .count()
+        )
+        room_forms.append(
+            {
+                "room": room,
+                "other_leads": other_leads,
+                "form": HandOverForm(prefix=f"room-{room.pk}", candidates=candidates),
+            }
+        )
+    return {"pairing_forms": pairing_forms, "room_forms": room_forms}
+
+
+def _candidates(ids: list[int], *, fallback_for: User):
+    """The matched volunteers; with no match, every cleared volunteer with room,
+    so that the coordinator is never left without a choice."""
+    if ids:
+        return User.objects.filter(pk__in=ids).order_by("display_name")
+    rows = selectors.volunteer_rows(status=VolunteerStatus.ACTIVE)
+    return User.objects.filter(
+        pk__in=[r.volunteer.pk for r in rows if r.cleared and r.has_room]
+    ).exclude(pk=fallback_for.pk)
+
+
+@staff_page
+def volunteer_record(request, volunteer_id: int):
+    volunteer = _volunteer(volunteer_id)
+    row = selectors.volunteer_row(volunteer_id=volunteer.pk)
+    handover = selectors.handover_for(volunteer=volunteer)
+    return render(
+        request,
+        "staff/volunteers/record.html",
+        {
+            "volunteer": volunteer,
+            "row": row,
+            "handover": handover,
+            "show_handover": bool(handover) and not row.cleared,
+            **_handover_forms(volunteer, handover),
+            "status_form": VolunteerStatusForm(initial={"status": row.record.status}),
+            "dbs_form": DBSCheckForm(),
+            "caseload_form": CaseloadForm(initial={"caseload_cap": row.record.caseload_cap}),
+            "training_form": TrainingForm(),
+            "reference_form": ReferenceForm(),
+            "supervision_form": SupervisionForm(initial={"supervisor": request.user.pk}),
+            "trainings": Training.objects.filter(volunteer=volunteer),
+            "references": VolunteerReference.objects.filter(volunteer=volunteer),
+            "supervisions": Supervision.objects.filter(volunteer=volunteer).select_related(
+                "supervisor"
+            ),
+            "can_view_notes": policy.can_view_supervision_notes(request.user),
+        },
+    )
+
+
+# Each record form: its form class, the service it calls, and what to say.
+def _change_status(actor, volunteer, data):
+    volunteers.change_status(actor=actor, volunteer=volunteer, **data)
+    return f"{volunteer.display_name} is now “{VolunteerStatus(data['status']).label.lower()}”."
+
+
+def _record_dbs(actor, volunteer, data):
+    volunteers.record_dbs_check(actor=actor, volunteer=volunteer, **data)
+    return f"DBS check recorded: renew by {data['expires_on']:%-d %B %Y}."
+
+
+def _set_cap(actor, volunteer, data):
+    volunteers.set_caseload_cap(actor=actor, volunteer=volunteer, cap=data["caseload_cap"])
+    return "Caseload saved."
+
+
+def _add_training(actor, volunteer, data):
+    volunteers.add_training(actor=actor, volunteer=volunteer, **data)
+    return "Training recorded."
+
+
+def _add_reference(actor, volunteer, data):
+    volunteers.add_reference(actor=actor, volunteer=volunteer, **data)
+    return "Reference recorded."
+
+
+def _add_supervision(actor, volunteer, data):
+    volunteers.add_supervision(actor=actor, volunteer=volunteer, **data)
+    return "Supervision recorded."
+
+
+RECORD_ACTIONS = {
+    "status": (VolunteerStatusForm, _change_status),
+    "dbs": (DBSCheckForm, _record_dbs),
+    "caseload": (CaseloadForm, _set_cap),
+    "training": (TrainingForm, _add_training),
+    "reference": (ReferenceForm, _add_reference),
+    "supervision": (SupervisionForm, _add_supervision),
+}
+
+
+@staff_page
+@require_POST
+def volunteer_record_change(request, volunteer_id: int, action: str):
+    volunteer = _volunteer(volunteer_id)
+    if action not in RECORD_ACTIONS:
+        raise Http404
+    form_class, change = RECORD_ACTIONS[action]
+    form = form_class(request.POST)
+    if not form.is_valid():
+        messages.error(
+            request,
+            "Nothing was saved. "
+            + " ".join(
+                f"{form.fields[name].label if name in form.fields else ''}: {' '.join(errors)}"
+                for name, errors in form.errors.items()
+            ),
+        )
+        return redirect("staff_volunteer", volunteer_id=volunteer.pk)
+    try:
+        messages.success(request, change(request.user, volunteer, form.cleaned_data))
+    except volunteers.VolunteerError as error:
+        messages.error(request, str(error))
+    return redirect("staff_volunteer", volunteer_id=volunteer.pk)
+
+
+@staff_page
+@require_POST
+def hand_over_pairing(request, volunteer_id: int, pairing_id: int):
+    volunteer = _volunteer(volunteer_id)
+    pairing = get_object_or_404(Pairing, pk=pairing_id, volunteer=volunteer, ended_at=None)
+    form = HandOverForm(
+        request.POST,
+        prefix=f"pairing-{pairing.pk}",
+        candidates=User.objects.filter(policy.cleared_volunteers_q()),
+    )
+    if form.is_valid():
+        try:
+            chat_services.hand_over_pairing(
+                actor=request.user,
+                pairing_id=pairing.pk,
+                volunteer=form.cleaned_data["volunteer"],
+                reason=form.cleaned_data["reason"],
+            )
+        except chat_services.ChatError as error:
+            messages.error(request, error.detail)
+        else:
+            messages.success(
+                request,
+                f"{pairing.member.display_name}'s 1:1 chat is now with "
+                f"{form.cleaned_data['volunteer'].display_name}.",
+            )
+    else:
+        messages.error(request, "Please choose the new volunteer and give a reason.")
+    return redirect("staff_volunteer", volunteer_id=volunteer.pk)
+
+
+@staff_page
+@require_POST
+def hand_over_room(request, volunteer_id: int, room_id: int):
+    """Give her place leading a group room to someone else, or just take her out
+    of it when the room has other leads (leave the new volunteer empty)."""
+    volunteer = _volunteer(volunteer_id)
+    room = get_object_or_404(Room, pk=room_id, kind=Room.Kind.GROUP)
+    new_lead = None
+    if request.POST.get(f"room-{room.pk}-volunteer"):
+        form = HandOverForm(
+            request.POST,
+            prefix=f"room-{room.pk}",
+            candidates=User.objects.filter(
+                policy.cleared_volunteers_q() | Q(role=Role.COORDINATOR, is_active=True)
+            ),
+        )
+        if not form.is_valid():
+            messages.error(request, "Please choose who will lead the room and give a reason.")
+            return redirect("staff_volunteer", volunteer_id=volunteer.pk)
+        new_lead = form.cleaned_data["volunteer"]
+    elif not (
+        Membership.objects.filter(room=room, role=Membership.Role.LEAD, removed_at__isnull=True)
+        .exclude(user=volunteer)
+        .exists()
+    ):
+        messages.error(
+            request, f"{room.name} has no other lead: please choose who will lead it now."
+        )
+        return redirect("staff_volunteer", volunteer_id=volunteer.pk)
+    reason = request.POST.get(f"room-{room.pk}-reason", "").strip() or "Handed over"
+    try:
+        if new_lead is not None:
+            chat_services.assign_lead(actor=request.user, room_id=room.pk, volunteer=new_lead)
+        chat_services.remove_from_room(
+            actor=request.user, room_id=room.pk, person=volunteer, reason=reason
+        )
+    except chat_services.ChatError as error:
+        messages.error(request, error.detail)
+    else:
+        if new_lead is not None:
+            messages.success(request, f"{new_lead.display_name} now leads {room.name}.")
+        else:
+            messages.success(request, f"{volunteer.display_name} no longer leads {room.name}.")
+    return redirect("staff_volunteer", volunteer_id=volunteer.pk)
+
+
+@staff_page
+@require_POST
+def debrief_handled(request, request_id: int):
+    volunteers.mark_debrief_handled(actor=request.user, request_id=request_id)
+    messages.success(request, "Marked as arranged.")
+    return redirect("staff_volunteers")
+
+
+# --- the volunteer's own pages ------------------------------------------------------------
+
+
+@login_required
+def my_volunteering(request):
+    """Her choices for matching, and her checks and training as the service has them."""
+    if not policy.can_edit_own_volunteering(request.user):
+        raise PermissionDenied
+    record = volunteers.record_for(request.user)
+    form = OwnVolunteeringForm(
+        request.POST or None,
+        initial={
+            "languages": record.languages,
+            "experience_tags": record.experience_tags,
+            "availability": record.availability,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        volunteers.update_own_volunteering(
+            volunteer=request.user, choices=volunteers.OwnVolunteering(**form.cleaned_data)
+        )
+        messages.success(request, "Thank you. Your choices are saved.")
+        return redirect("my_volunteering")
+    return render(
+        request,
+        "accounts/volunteering.html",
+        {
+            "form": form,
+            "record": record,
+            "cleared": policy.is_cleared_volunteer(request.user),
+            "why_not": policy.why_not_cleared(request.user),
+            "trainings": Training.objects.filter(volunteer=request.user),
+            # Dates only: supervision notes are for coordinators.
+            "supervision_dates": Supervision.objects.filter(volunteer=request.user).values_list(
+                "held_on", flat=True
+            ),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def answer_debrief(request, flag_id: int):
+    if not policy.can_request_debrief(request.user):
+        raise PermissionDenied
+    wanted = request.POST.get("answer") == "yes"
+    form = DebriefForm(request.POST)
+    note = form.cleaned_data["note"] if form.is_valid() else ""
+    try:
+        volunteers.answer_debrief_offer(
+            volunteer=request.user, flag_id=flag_id, wanted=wanted, note=note
+        )
+    except volunteers.VolunteerError as error:
+        messages.info(request, str(error))
+    else:
+        if wanted:
+            messages.success(
+                request, "Thank you for asking. A coordinator will be in touch to talk it through."
+            )
+        else:
+            messages.info(request, "All right. You can always ask a coordinator to talk later.")
+    return redirect("home")
