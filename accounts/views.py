@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import wraps
 
 from allauth.account import views as allauth_views
+from allauth.account.adapter import get_adapter
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
@@ -39,6 +40,17 @@ class MemberSignupView(allauth_views.SignupView):
         initial = super().get_initial()
         initial.update(self.request.session.get(SIGNUP_PREFILL_SESSION_KEY) or {})
         return initial
+
+    def form_valid(self, form):
+        # An address known to be hers (from her invitation link) counts as
+        # verified only if she keeps it. If she chose another (someone may
+        # read the first), the first must not be added to her account at all.
+        adapter = get_adapter(self.request)
+        stashed = self.request.session.get("account_verified_email")
+        if stashed and stashed.lower() != form.cleaned_data["email"].lower():
+            adapter.unstash_verified_email(self.request)
+        self.request.session.pop(SIGNUP_PREFILL_SESSION_KEY, None)
+        return super().form_valid(form)
 
 
 member_signup = MemberSignupView.as_view()

@@ -344,3 +344,5 @@ VILLAGE_SUPERVISION_INTERVAL_DAYS = env.int("VILLAGE_SUPERVISION_INTERVAL_DAYS",
 VILLAGE_PAIRING_WEEKS = env.int("VILLAGE_PAIRING_WEEKS", default=12)
 # Days after a RED flag in her room that a volunteer is offered a debrief.
 VILLAGE_DEBRIEF_OFFER_DAYS = env.int("VILLAGE_DEBRIEF_OFFER_DAYS", default=7)
+# The service's phone number, shown where a page cannot help online (empty: not shown).
+VILLAGE_SERVICE_PHONE = env.str("VILLAGE_SERVICE_PHONE", default="")

@@ -1,0 +1,184 @@
+"""Her sign-up link: from an accepted referral to a member of Village, logged in."""
+
+from __future__ import annotations
+
+import html
+import re
+from datetime import date, timedelta
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.core import mail
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import MemberProfile, Role, User
+from accounts.views import SIGNUP_PREFILL_SESSION_KEY
+from intake import services
+from intake.models import Referral
+from intake.signals import REFERRAL_SESSION_KEY
+from moderation.models import AuditEntry
+from tests.intake.referrals import MUM_EMAIL, make_referral
+
+pytestmark = pytest.mark.django_db
+
+BIRTH = date.today() - timedelta(days=120)
+
+
+def text(response) -> str:
+    return html.unescape(response.content.decode())
+
+
+def signup_data(**changes) -> dict:
+    """What she types into the sign-up form (the rest is filled in from the referral)."""
+    data = {
+        "display_name": "Rosie",
+        "email": MUM_EMAIL,
+        "password1": "a long and unusual passphrase",
+        "password2": "a long and unusual passphrase",
+        "stage": "baby",
+        "baby_birth_date": BIRTH.isoformat(),
+        "due_date": "",
+        "referral_source": "health_visitor",
+        "real_name": "Rosalind Smith",
+        "phone": "07700 900123",
+        "postcode": "LS1 4AP",
+        "gp_practice": "Park Surgery",
+        "emergency_contact_name": "Tom Smith",
+        "emergency_contact_phone": "07700 900456",
+        "health_consent": "on",
+    }
+    data.update(changes)
+    return data
+
+
+@pytest.fixture
+def accepted(coordinator, client, django_capture_on_commit_callbacks):
+    """A health visitor's referral, accepted by Cora through the page: the email's link."""
+    referral = make_referral(
+        baby_birth_date=BIRTH, experience_wanted=["birth_trauma", "nicu"], language="pl"
+    )
+    client.force_login(coordinator)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("staff_referral_act", args=[referral.pk, "accept"]))
+    client.logout()
+    (invitation,) = [m for m in mail.outbox if m.to == [MUM_EMAIL]]
+    link = re.search(r"http://testserver(/join/\S+/)", invitation.body).group(1)
+    referral.refresh_from_db()
+    return referral, link
+
+
+def test_accepted_mum_signs_up_from_her_link_is_logged_in_and_her_referral_is_recorded(
+    client, accepted
+):
+    referral, link = accepted
+    response = client.get(link)
+    assert response.status_code == 302 and response.url == reverse("account_signup")
+
+    # The sign-up form is filled in from the referral.
+    form = client.get(response.url).context["form"]
+    assert form.initial["email"] == MUM_EMAIL
+    assert form.initial["stage"] == "baby"
+    assert form.initial["baby_birth_date"] == BIRTH.isoformat()
+    assert form.initial["referral_source"] == "health_visitor"
+
+    # She may pick another answer to "how did you hear": the referral knows better.
+    response = client.post(reverse("account_signup"), signup_data(referral_source="self"))
+    assert response.status_code == 302 and response.url == reverse("home")
+
+    user = User.objects.get(email=MUM_EMAIL)
+    assert user.role == Role.MEMBER
+    # Logged in at once: the link proved the address is hers.
+    assert client.session["_auth_user_id"] == str(user.pk)
+    assert EmailAddress.objects.get(user=user).verified
+    assert "Hello, Rosie" in text(client.get(reverse("home")))
+
+    profile = MemberProfile.objects.get(user=user)
+    assert profile.referral_source == "health_visitor"
+    assert (profile.stage, profile.baby_birth_date) == ("baby", BIRTH)
+    assert (profile.language, profile.interpreter_needed) == ("pl", True)
+    assert profile.support_wanted == "one_to_one"
+    assert profile.experience_wanted == ["birth_trauma", "nicu"]
+
+    referral.refresh_from_db()
+    assert referral.status == Referral.Status.JOINED and referral.member == user
+    entry = AuditEntry.objects.get(action="referral_joined", target_id=str(referral.pk))
+    assert entry.actor == user and entry.created_at is not None
+    assert REFERRAL_SESSION_KEY not in client.session
+
+
+def test_pregnant_mum_is_prefilled_with_her_due_date(client, coordinator):
+    due = date.today() + timedelta(days=60)
+    referral = make_referral(stage="pregnant", due_date=due, baby_birth_date=None)
+    services.accept_referral(
+        actor=coordinator, referral_id=referral.pk, join_url_for=lambda token: token
+    )
+    referral.refresh_from_db()
+    client.get(reverse("join_from_referral", args=[referral.invitation_token]))
+    assert client.session[SIGNUP_PREFILL_SESSION_KEY] == {
+        "email": MUM_EMAIL,
+        "stage": "pregnant",
+        "due_date": due.isoformat(),
+        "baby_birth_date": "",
+        "referral_source": "health_visitor",
+    }
+
+
+def test_a_used_link_cannot_be_used_again(client, accepted):
+    referral, link = accepted
+    client.get(link)
+    client.post(reverse("account_signup"), signup_data())
+    client.logout()
+    response = client.get(link)
+    assert response.status_code == 404
+    assert "This link can't be used" in text(response)
+
+
+def test_expired_link_gets_a_friendly_page_telling_her_to_get_in_touch(client, accepted):
+    referral, link = accepted
+    Referral.objects.filter(pk=referral.pk).update(
+        invitation_expires_at=timezone.now() - timedelta(minutes=1)
+    )
+    response = client.get(link)
+    assert response.status_code == 404
+    page = text(response)
+    assert "This link can't be used" in page and "get in touch" in page
+    assert reverse("refer") in page
+    assert REFERRAL_SESSION_KEY not in client.session
+
+
+def test_unknown_link_gets_the_friendly_page(client):
+    response = client.get(reverse("join_from_referral", args=["not-a-real-token"]))
+    assert response.status_code == 404 and "This link can't be used" in text(response)
+
+
+def test_someone_logged_in_is_asked_to_log_out_first(client, accepted, mum):
+    referral, link = accepted
+    client.force_login(mum)
+    response = client.get(link)
+    assert response.status_code == 200
+    assert "You're already logged in" in text(response)
+    assert REFERRAL_SESSION_KEY not in client.session
+
+
+def test_signing_up_with_another_address_still_links_the_referral(client, accepted):
+    referral, link = accepted
+    client.get(link)
+    client.post(reverse("account_signup"), signup_data(email="other@example.net"))
+    user = EmailAddress.objects.get(email="other@example.net").user
+    referral.refresh_from_db()
+    assert referral.status == Referral.Status.JOINED and referral.member == user
+    # The address on the referral is not added to her account: someone else
+    # may read it. The one she chose is hers to verify.
+    assert list(EmailAddress.objects.filter(user=user).values_list("email", "verified")) == [
+        ("other@example.net", False)
+    ]
+    assert SIGNUP_PREFILL_SESSION_KEY not in client.session
+
+
+def test_sign_up_without_a_waiting_referral_changes_no_referral(coordinator, mum):
+    referral = make_referral()
+    assert services.record_signup(referral_id=referral.pk, user=mum) is None
+    referral.refresh_from_db()
+    assert referral.status == Referral.Status.NEW and referral.member is None
+    assert mum.member_profile.referral_source == "midwife"
