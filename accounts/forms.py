@@ -28,7 +28,12 @@ PHONE = re.compile(r"^\+?[0-9][0-9 ()-]{8,18}[0-9]$")
 
 
 class DateInput(forms.DateInput):
+    """A browser date picker; its value must be ISO (YYYY-MM-DD) whatever the locale."""
+
     input_type = "date"
+
+    def __init__(self, attrs=None, format="%Y-%m-%d"):
+        super().__init__(attrs=attrs, format=format)
 
 
 def clean_display_name(value: str) -> str:
