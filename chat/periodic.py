@@ -21,6 +21,7 @@ from django.utils import timezone
 from accounts import reminders
 from chat import services
 from moderation import services as moderation_services
+from outcomes.services import plan_questionnaires
 
 log = logging.getLogger("village.periodic")
 
@@ -41,10 +42,14 @@ def run_once(*, clock: Clock = timezone.now) -> dict[str, int]:
     reminded = reminders.send_due_reminders(today=timezone.localdate(now))
     if reminded:
         log.info("%s reminder(s) sent to coordinators", reminded)
+    asked = plan_questionnaires(now=now)
+    if asked:
+        log.info("%s questionnaire(s) or survey(s) now due", asked)
     return {
         "sessions_closed": len(closed),
         "red_flags_realerted": realerted,
         "reminders_sent": reminded,
+        "outcomes_asked": asked,
     }
 
 

@@ -238,6 +238,7 @@ class Flag(models.Model):
         REPORT = "report", "Reported"
         CONCERN = "concern", "Concern raised by a volunteer"
         REFERRAL = "referral", "Referral's safety screen"
+        MEASURE = "measure", "Questionnaire risk item"
 
     class Outcome(models.TextChoices):
         NO_ACTION = "no_action", "No action needed"

@@ -230,6 +230,21 @@ def flag_referral(*, referral, category: str, detail: str) -> Flag:
     return flag
 
 
+def flag_questionnaire_risk(*, member: User, measure_name: str, items: tuple[int, ...]) -> Flag:
+    """A questionnaire's self-harm item answered above 0: an AMBER flag for a
+    coordinator to review the same working day (SAFEGUARDING.md). Call in the
+    questionnaire's transaction; the page shows her the crisis card."""
+    flag = Flag.objects.create(
+        source=Flag.Source.MEASURE,
+        level=Level.AMBER,
+        category="self_harm",
+        subject=member,
+        detail=f"{measure_name}: risk item {', '.join(map(str, items))} answered above 0",
+    )
+    _announce_flag(flag)
+    return flag
+
+
 def alert_coordinators_on_commit() -> None:
     """A discreet email to every coordinator (no content): a RED flag is waiting."""
     from chat.notifications import email_coordinators_on_commit

@@ -22,7 +22,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='flag',
             name='source',
-            field=models.CharField(choices=[('scanner', 'Matched a rule'), ('report', 'Reported'), ('concern', 'Concern raised by a volunteer'), ('referral', "Referral's safety screen")], max_length=8),
+            field=models.CharField(choices=[('scanner', 'Matched a rule'), ('report', 'Reported'), ('concern', 'Concern raised by a volunteer'), ('referral', "Referral's safety screen"), ('measure', 'Questionnaire risk item')], max_length=8),
         ),
         migrations.AlterField(
             model_name='flag',

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "chat",
     "moderation",
     "intake",
+    "outcomes",
 ]
 
 MIDDLEWARE = [
@@ -93,6 +94,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.navigation",
+                "outcomes.context_processors.outcome_prompts",
             ],
         },
     },
@@ -346,3 +348,5 @@ VILLAGE_PAIRING_WEEKS = env.int("VILLAGE_PAIRING_WEEKS", default=12)
 VILLAGE_DEBRIEF_OFFER_DAYS = env.int("VILLAGE_DEBRIEF_OFFER_DAYS", default=7)
 # The service's phone number, shown where a page cannot help online (empty: not shown).
 VILLAGE_SERVICE_PHONE = env.str("VILLAGE_SERVICE_PHONE", default="")
+# Days "Not now" puts off a questionnaire or the feedback survey.
+VILLAGE_OUTCOME_POSTPONE_DAYS = env.int("VILLAGE_OUTCOME_POSTPONE_DAYS", default=3)

@@ -26,6 +26,8 @@ urlpatterns = [
     path("concerns/new/", queue_views.raise_concern, name="raise_concern"),
     path("warnings/<int:warning_id>/seen/", queue_views.warning_seen, name="warning_seen"),
     path("", include("intake.urls")),
+    path("", include("outcomes.urls")),
+    path("staff/reports/", include("outcomes.report_urls")),
     path("admin/", admin.site.urls),
     path("healthz/", include("village.health")),  # load balancer probes (no login)
 ]
