@@ -1,6 +1,7 @@
 FROM python:3.11-slim-bookworm
 
-ENV PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1 PIP_DISABLE_PIP_VERSION_CHECK=1
+ENV PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1 PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    MPLCONFIGDIR=/tmp/matplotlib
 WORKDIR /app
 
 COPY pyproject.toml README.md manage.py ./
@@ -8,6 +9,8 @@ COPY platform ./platform
 COPY accounts ./accounts
 COPY chat ./chat
 COPY moderation ./moderation
+COPY intake ./intake
+COPY outcomes ./outcomes
 COPY templates ./templates
 COPY static ./static
 RUN pip install --no-cache-dir . \

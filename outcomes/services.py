@@ -136,7 +136,12 @@ def _ask_at_end(member: User, in_use: list[str], *, now: datetime, pairing=None,
     """At an end: each measure once more and the feedback survey, once per end."""
     if member.anonymised_at is not None or not member.is_active or member.role != Role.MEMBER:
         return 0
-    already = Feedback.objects.filter(member=member, pairing=pairing, room=room).exists()
+    already = (
+        Feedback.objects.filter(member=member, pairing=pairing, room=room).exists()
+        or Questionnaire.objects.filter(
+            member=member, occasion=Occasion.END, pairing=pairing, room=room
+        ).exists()
+    )
     if already:
         return 0
     asked = sum(

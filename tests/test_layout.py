@@ -48,3 +48,21 @@ def test_every_dependency_has_a_tested_lower_bound():
     requirements = project["dependencies"] + project["optional-dependencies"]["dev"]
     unbounded = [r for r in requirements if ">=" not in r]
     assert unbounded == []
+
+
+def test_every_village_app_is_packaged_and_copied_into_the_image():
+    """A new app must reach the wheel (pyproject) and the Docker image, or
+    production fails to start while every test here passes."""
+    import tomllib
+
+    from django.conf import settings
+
+    apps = [app for app in settings.INSTALLED_APPS if (ROOT / app / "apps.py").exists()]
+    assert {"accounts", "chat", "moderation", "intake", "outcomes"} <= set(apps)
+    packaged = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"][
+        "packages"
+    ]["find"]["include"]
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    for app in apps:
+        assert f"{app}*" in packaged, app
+        assert f"COPY {app} ./{app}" in dockerfile, app

@@ -24,6 +24,7 @@ from accounts.models import (
 )
 from accounts.services import give_health_consent
 from chat.demo import seed_demo_rooms
+from outcomes.demo import seed_demo_outcomes
 
 DEMO_PEOPLE = [
     # email, display name, role
@@ -52,6 +53,7 @@ class Command(BaseCommand):
             }
             self._clear_volunteer(people["Val"], coordinator=people["Cora"])
             seed_demo_rooms(people)
+            seed_demo_outcomes(people)
         self.stdout.write(
             self.style.SUCCESS(
                 "Demo accounts and rooms are ready. Log in at http://127.0.0.1:8000/ with:"
