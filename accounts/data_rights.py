@@ -18,8 +18,10 @@ from django.utils import timezone
 from accounts.models import HealthDataConsent, MemberProfile, SafeguardingDetails, User
 from accounts.revocation import revoke_user_sockets
 from chat.models import Membership, Message
+from intake.models import Referral
 from moderation.models import Flag
 from moderation.services import AuditAction, record_audit
+from outcomes.models import Feedback, Questionnaire
 
 FORMER_MEMBER = "A former member"
 
@@ -79,6 +81,56 @@ def export_data(*, user: User) -> dict[str, Any]:
             }
             for m in messages
         ],
+        "referral": _referral(user),
+        "questionnaires": [
+            {
+                "measure": q.measure,
+                "version": q.version,
+                "occasion": q.occasion,
+                "answered_at": q.completed_at.isoformat(),
+                "total": q.total,
+                "subscales": q.subscale_scores,
+                "band": q.band,
+                "answers": {a.item: a.score for a in q.answers.all()},
+            }
+            for q in Questionnaire.objects.filter(member=user, completed_at__isnull=False)
+            .prefetch_related("answers")
+            .order_by("completed_at")
+        ],
+        "feedback": [
+            {
+                "answered_at": f.completed_at.isoformat(),
+                **{name: getattr(f, name) for name, _ in Feedback.STATEMENTS},
+                "recommend": f.recommend,
+                "comment": f.comment,
+                "comment_shareable": f.comment_shareable,
+            }
+            for f in Feedback.objects.filter(member=user, completed_at__isnull=False).order_by(
+                "completed_at"
+            )
+        ],
+    }
+
+
+def _referral(user: User) -> dict[str, Any] | None:
+    """Her referral as the service holds it (the referrer's own contact details are
+    the referrer's, not hers)."""
+    referral = Referral.objects.filter(member=user).first()
+    if referral is None:
+        return None
+    return {
+        "received_at": referral.created_at.isoformat(),
+        "referred_by": referral.get_referrer_role_display(),
+        "organisation": referral.referrer_organisation,
+        "name": referral.mum_name,
+        "email": referral.mum_email,
+        "phone": referral.mum_phone,
+        "language": referral.language,
+        "interpreter_needed": referral.interpreter_needed,
+        "support_wanted": referral.support_wanted,
+        "reason": referral.reason,
+        "safety_screen": {field: answer for field, answer in referral.screen_answers},
+        "consent_given_by": referral.consent_given_by,
     }
 
 
@@ -110,6 +162,13 @@ def close_account(*, user: User) -> None:
                 emergency_contact_phone="",
             )
         MemberProfile.objects.filter(user=user).update(due_date=None, baby_birth_date=None)
+        if not open_concern:
+            # What her referral says about her identifies her; the referral
+            # itself stays (anonymous) for the service's counts.
+            Referral.objects.filter(member=user).update(
+                mum_name=FORMER_MEMBER, mum_email="", mum_phone="", reason=""
+            )
+        Feedback.objects.filter(member=user).update(comment="", comment_shareable=False)
         placeholder = f"former-{user.pk}-{secrets.token_hex(4)}@closed.invalid"
         EmailAddress.objects.filter(user=user).update(
             email=placeholder, verified=False, primary=False

@@ -80,3 +80,38 @@ def test_an_open_safeguarding_flag_holds_what_it_needs(client, mum, open_room):
     bodies = dict(Message.objects.filter(author=mum).values_list("body", "status"))
     assert bodies == {"": "deleted", "I want to end it all": "held"}
     assert SafeguardingDetails.objects.get(member=mum).real_name == "Amy Realname"
+
+
+def test_her_referral_questionnaires_and_feedback_are_in_her_copy_and_leave_with_her(client, mum):
+    from accounts import data_rights
+    from intake.models import Referral
+    from outcomes.models import Feedback, Questionnaire
+    from tests.intake.referrals import make_referral
+
+    referral = make_referral(mum_name="Amy Realname", reason="Low since the birth")
+    Referral.objects.filter(pk=referral.pk).update(member=mum, status="joined")
+    questionnaire = Questionnaire.objects.create(
+        member=mum, measure="phq9", version="1", occasion="baseline"
+    )
+    from outcomes import services as outcome_services
+
+    outcome_services.complete_questionnaire(
+        member=mum,
+        questionnaire_id=questionnaire.pk,
+        positions={**{n: 1 for n in range(1, 9)}, 9: 0},  # no risk item: no open concern
+    )
+    Feedback.objects.create(
+        member=mum, completed_at=questionnaire.due_at, comment="Val in Leeds was lovely"
+    )
+    copy = data_rights.export_data(user=mum)
+    assert copy["referral"]["name"] == "Amy Realname"
+    assert copy["referral"]["reason"] == "Low since the birth"
+    assert [(q["measure"], q["total"]) for q in copy["questionnaires"]] == [("phq9", 8)]
+    assert copy["feedback"][0]["comment"] == "Val in Leeds was lovely"
+
+    data_rights.close_account(user=mum)
+    referral.refresh_from_db()
+    assert (referral.mum_name, referral.mum_email, referral.reason) == (FORMER_MEMBER, "", "")
+    assert Feedback.objects.get(member=mum).comment == ""
+    # Her scores stay, no longer tied to anyone, for the service's figures.
+    assert Questionnaire.objects.get(member=mum).total == 8

@@ -10,8 +10,7 @@ def test_seed_demo_creates_verified_accounts_and_resets_passwords_idempotently(c
     call_command("seed_demo", password="first-password-1")
     call_command("seed_demo", password="second-password-2")
     people = {
-        u.email: (u.display_name, u.role)
-        for u in User.objects.exclude(email__startswith="past-")
+        u.email: (u.display_name, u.role) for u in User.objects.exclude(email__startswith="past-")
     }
     assert people == {
         "mum@example.org": ("Amy", "member"),

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore
 
+from tests.browser.pages import PHONE
 from tests.conftest import needs
 from tests.servers import DaphneServer
 
@@ -29,7 +30,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--disable-quic",
 ]
-PHONE = {"width": 360, "height": 740}
 
 
 def pytest_collection_modifyitems(items):

@@ -5,13 +5,7 @@ from datetime import time
 from playwright.sync_api import expect
 
 from chat.models import Membership, Pairing, Room
-
-PHONE_WIDTH = 360
-
-
-def fits_the_phone(page) -> None:
-    # Wide tables scroll inside their own box; the page itself never does.
-    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE_WIDTH
+from tests.browser.pages import fits_the_phone
 
 
 def create_room(page) -> None:

@@ -11,8 +11,7 @@ from chat import periodic
 from chat import services as chat_services
 from outcomes.models import Answer, Questionnaire
 from outcomes.services import save_outcome_settings
-
-PHONE_WIDTH = 360
+from tests.browser.pages import fits_the_phone
 
 
 def answer_phq9(page) -> None:
@@ -23,7 +22,7 @@ def answer_phq9(page) -> None:
     expect(
         page.get_by_role("heading", name="A few questions about how you've been")
     ).to_be_visible()
-    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE_WIDTH
+    fits_the_phone(page)
     for number in range(1, 9):
         group = page.get_by_role("group", name=f"{number}. ", exact=False).first
         group.get_by_label("Several days").check()
@@ -33,7 +32,7 @@ def answer_phq9(page) -> None:
     expect(page.get_by_test_id("outcome-prompt")).to_have_count(0)
     page.get_by_role("link", name="See my progress").click()
     expect(page.get_by_role("heading", name="PHQ-9")).to_be_visible()
-    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE_WIDTH
+    fits_the_phone(page)
 
 
 def test_a_mum_completes_phq9_on_her_phone(browse, log_in_as, coordinator, mum):

@@ -8,15 +8,11 @@ from playwright.sync_api import expect
 from accounts.models import User
 from intake.models import Referral
 from intake.screen import SCREEN_QUESTIONS
+from tests.browser.pages import fill_private_details, fits_the_phone
 
-PHONE_WIDTH = 360
 MUM_EMAIL = "rosie@example.net"
 BIRTH = date.today() - timedelta(days=150)
 PASSWORD = "a long and unusual passphrase"
-
-
-def fits_the_phone(page) -> None:
-    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE_WIDTH
 
 
 def refer(page) -> None:
@@ -79,13 +75,7 @@ def sign_up_from_link(page, link) -> None:
     page.get_by_label("Display name").fill("Rosie")
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_label("Password (again)").fill(PASSWORD)
-    page.get_by_label("Your full name").fill("Rosalind Smith")
-    page.get_by_label("Your phone number").fill("07700 900123")
-    page.get_by_label("Your postcode").fill("LS1 4AP")
-    page.get_by_label("Your GP practice").fill("Park Surgery")
-    page.get_by_label("Emergency contact's name").fill("Tom Smith")
-    page.get_by_label("Emergency contact's phone").fill("07700 900456")
-    page.get_by_label("I agree that Village may keep").check()
+    fill_private_details(page)
     page.get_by_role("button", name="Create my account").click()
 
     # Straight in: the link proved the address is hers, so no verification step.

@@ -8,7 +8,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from outcomes.models import Occasion, Questionnaire
-from tests.browser.test_coordinator_pages import fits_the_phone
+from tests.browser.pages import fits_the_phone
 from tests.conftest import make_member
 
 # Five mums' PHQ-9 at the start and at their latest follow-up: enough to show.

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from playwright.sync_api import expect
 
 from accounts.models import User
+from tests.browser.pages import fill_private_details, fits_the_phone
 
 PASSWORD = "a long and unusual passphrase"
 EXIT_URL = "https://www.bbc.co.uk/weather"
@@ -29,13 +30,7 @@ def sign_up(page):
         (date.today() - timedelta(days=200)).isoformat()
     )
     page.get_by_label("How did you hear about us?").select_option("health_visitor")
-    page.get_by_label("Your full name").fill("Rosalind Smith")
-    page.get_by_label("Your phone number").fill("07700 900123")
-    page.get_by_label("Your postcode").fill("LS1 4AP")
-    page.get_by_label("Your GP practice").fill("Park Surgery")
-    page.get_by_label("Emergency contact's name").fill("Tom Smith")
-    page.get_by_label("Emergency contact's phone").fill("07700 900456")
-    page.get_by_label("I agree that Village may keep").check()
+    fill_private_details(page)
     page.get_by_role("button", name="Create my account").click()
     expect(page.get_by_role("heading", name="Verify Your Email Address")).to_be_visible()
 
@@ -57,7 +52,7 @@ def verify_log_in_and_quick_exit(page, link):
     box = crisis.bounding_box()
     assert box["height"] >= 24 and box["width"] >= 24
     # Nothing overflows a 360 px phone screen.
-    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    fits_the_phone(page)
 
     history_before = page.evaluate("history.length")
     page.get_by_role("link", name="Quick exit").click()
