@@ -10,7 +10,7 @@ from intake.models import Referral
 from intake.screen import SCREEN_QUESTIONS
 from tests.browser.pages import fill_private_details, fits_the_phone
 
-MUM_EMAIL = "rosie@example.net"
+MUM_EMAIL = "rosa.referred@example.net"
 BIRTH = date.today() - timedelta(days=150)
 PASSWORD = "a long and unusual passphrase"
 
