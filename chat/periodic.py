@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import close_old_connections
@@ -28,8 +28,13 @@ log = logging.getLogger("village.periodic")
 Clock = Callable[[], datetime]
 
 
-def run_once(*, clock: Clock = timezone.now) -> dict[str, int]:
-    """Run every periodic job once at the clock's time; returns what each did."""
+def run_once(*, clock: Clock = timezone.now, daily_work: bool = True) -> dict[str, int]:
+    """Run every periodic job once at the clock's time; returns what each did.
+
+    `daily_work` (volunteer reminders, planning questionnaires) is work on the
+    scale of days: `run_forever` does it every VILLAGE_DAILY_WORK_MINUTES, not
+    at every tick.
+    """
     now = clock()
     closed = services.close_due_sessions(now=now)
     for session in closed:
@@ -39,12 +44,14 @@ def run_once(*, clock: Clock = timezone.now) -> dict[str, int]:
         log.warning(
             "%s RED flag(s) unacknowledged for 5 minutes: coordinators alerted again", realerted
         )
-    reminded = reminders.send_due_reminders(today=timezone.localdate(now))
-    if reminded:
-        log.info("%s reminder(s) sent to coordinators", reminded)
-    asked = plan_questionnaires(now=now)
-    if asked:
-        log.info("%s questionnaire(s) or survey(s) now due", asked)
+    reminded = asked = 0
+    if daily_work:
+        reminded = reminders.send_due_reminders(today=timezone.localdate(now))
+        if reminded:
+            log.info("%s reminder(s) sent to coordinators", reminded)
+        asked = plan_questionnaires(now=now)
+        if asked:
+            log.info("%s questionnaire(s) or survey(s) now due", asked)
     return {
         "sessions_closed": len(closed),
         "red_flags_realerted": realerted,
@@ -58,9 +65,15 @@ def run_forever(
 ) -> None:
     """Run the jobs every `interval` seconds until `stop` is set; errors are logged."""
     interval = interval or settings.VILLAGE_PERIODIC_INTERVAL_SECONDS
+    daily_every = timedelta(minutes=settings.VILLAGE_DAILY_WORK_MINUTES)
+    daily_done_at: datetime | None = None
     while not stop.is_set():
         try:
-            run_once(clock=clock)
+            now = clock()
+            daily_work = daily_done_at is None or now - daily_done_at >= daily_every
+            run_once(clock=lambda at=now: at, daily_work=daily_work)
+            if daily_work:
+                daily_done_at = now
         except Exception:
             log.exception("periodic jobs failed; trying again in %s s", interval)
         finally:

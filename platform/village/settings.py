@@ -350,3 +350,6 @@ VILLAGE_DEBRIEF_OFFER_DAYS = env.int("VILLAGE_DEBRIEF_OFFER_DAYS", default=7)
 VILLAGE_SERVICE_PHONE = env.str("VILLAGE_SERVICE_PHONE", default="")
 # Days "Not now" puts off a questionnaire or the feedback survey.
 VILLAGE_OUTCOME_POSTPONE_DAYS = env.int("VILLAGE_OUTCOME_POSTPONE_DAYS", default=3)
+# Minutes between runs of the periodic jobs that work on the scale of days
+# (volunteer reminders, planning questionnaires); the others run every tick.
+VILLAGE_DAILY_WORK_MINUTES = env.int("VILLAGE_DAILY_WORK_MINUTES", default=10)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 from django.utils import timezone
@@ -105,3 +105,28 @@ def test_the_scheduler_runs_in_the_web_process_only_without_redis(settings, monk
     periodic.start_in_web_process()
     periodic.start_in_web_process()
     assert started == ["village-periodic"]
+
+
+def test_daily_work_runs_every_ten_minutes_not_at_every_tick(monkeypatch):
+    """Reminders and questionnaire planning scan every volunteer and member: the
+    loop does them every VILLAGE_DAILY_WORK_MINUTES, the urgent jobs every tick."""
+    import threading
+
+    stop = threading.Event()
+    ticks = iter(range(1000))
+    start = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
+    calls: list[tuple[int, bool]] = []
+
+    def clock():
+        return start + timedelta(minutes=next(ticks))
+
+    def fake_run_once(*, clock, daily_work):
+        calls.append((int((clock() - start).total_seconds() // 60), daily_work))
+        if len(calls) == 25:
+            stop.set()
+        return {}
+
+    monkeypatch.setattr(periodic, "run_once", fake_run_once)
+    periodic.run_forever(stop=stop, clock=clock, interval=0.001)
+    assert [minute for minute, daily in calls if daily] == [0, 10, 20]
+    assert len(calls) == 25
