@@ -153,6 +153,18 @@ def _ask_at_end(member: User, in_use: list[str], *, now: datetime, pairing=None,
     return asked + 1
 
 
+def ask_before_leaving(*, member: User, now: datetime | None = None) -> Feedback:
+    """She is leaving the service: the end questionnaires and the feedback survey,
+    due now (once; asking again returns the same survey)."""
+    if not policy.can_answer_questionnaires(member):
+        raise PermissionDenied
+    now = now or timezone.now()
+    with transaction.atomic():
+        User.objects.select_for_update().get(pk=member.pk)
+        _ask_at_end(member, [m.slug for m in measures_in_use()], now=now)
+        return Feedback.objects.filter(member=member, pairing=None, room=None).latest("due_at")
+
+
 # --- her answers ------------------------------------------------------------------------
 
 

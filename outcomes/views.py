@@ -10,6 +10,9 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
 
 from accounts.views import staff_page
 from moderation.selectors import crisis_card_for
@@ -42,7 +45,7 @@ def questionnaire(request, questionnaire_id: int):
     if request.method == "POST" and "not_now" in request.POST:
         services.postpone(member=request.user, questionnaire_id=asked.pk)
         messages.info(request, "That's fine. We'll ask again in a few days.")
-        return redirect("home")
+        return _next_or_home(request)
     form = QuestionnaireForm(request.POST or None, definition=definition, wording=wording)
     if request.method == "POST" and form.is_valid():
         try:
@@ -59,7 +62,7 @@ def questionnaire(request, questionnaire_id: int):
                 {"card": crisis_card_for(after_flag=True)},
             )
         messages.success(request, "Thank you for answering. It helps us help you.")
-        return redirect("home")
+        return _next_or_home(request)
     return render(
         request,
         "outcomes/questionnaire.html",
@@ -75,7 +78,7 @@ def feedback(request, feedback_id: int):
     if request.method == "POST" and "not_now" in request.POST:
         services.postpone(member=request.user, feedback_id=asked.pk)
         messages.info(request, "That's fine. We'll ask again in a few days.")
-        return redirect("home")
+        return _next_or_home(request)
     form = FeedbackForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -86,8 +89,33 @@ def feedback(request, feedback_id: int):
             form.add_error(None, str(error))
         else:
             messages.success(request, "Thank you. Your feedback helps keep Village going.")
-            return redirect("home")
+            return _next_or_home(request)
     return render(request, "outcomes/feedback.html", {"form": form})
+
+
+def _next_or_home(request):
+    """Back where she came from (a page of this site only), or home."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(target)
+    return redirect("home")
+
+
+@member_page
+@require_POST
+def before_leaving(request):
+    """Before she closes her account: the last questionnaires and the feedback, optional."""
+    services.ask_before_leaving(member=request.user)
+    prompts = selectors.due_prompts(member=request.user)
+    close = reverse("close_my_account")
+    if prompts.questionnaires:
+        first = prompts.questionnaires[0]
+        return redirect(f"{reverse('questionnaire', args=[first.pk])}?next={close}")
+    if prompts.feedback:
+        return redirect(f"{reverse('feedback', args=[prompts.feedback[0].pk])}?next={close}")
+    return redirect(close)
 
 
 @member_page

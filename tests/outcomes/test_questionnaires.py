@@ -349,3 +349,39 @@ def test_outcome_pages_are_for_the_right_people(client, mum, volunteer):
     client.force_login(volunteer)
     assert client.get(reverse("my_scores")).status_code == 403
     assert client.get(reverse("staff_measure_wording", args=["epds"])).status_code == 403
+
+
+def test_before_closing_her_account_she_may_answer_the_end_questions_and_feedback(
+    client, mum, enrolled
+):
+    plan(NOW)
+    for questionnaire in Questionnaire.objects.filter(member=mum):
+        answer_all(mum, questionnaire, 2, at=NOW)
+    client.force_login(mum)
+    close = reverse("close_my_account")
+    assert reverse("before_leaving") in client.get(close).content.decode()
+    response = client.post(reverse("before_leaving"))
+    ends = Questionnaire.objects.filter(member=mum, occasion=Occasion.END)
+    assert sorted(ends.values_list("measure", flat=True)) == ["gad7", "phq9"]
+    first = ends.get(pk=int(response["Location"].split("/")[2]))
+    assert response["Location"].endswith(f"?next={close}")
+    data = {f"item_{n}": "0" for n in range(1, 10)}
+    answered = client.post(response["Location"], data)
+    assert answered["Location"] == close  # back to closing, not to the home page
+    first.refresh_from_db()
+    assert first.completed_at is not None
+    # Asking again does not ask twice.
+    client.post(reverse("before_leaving"))
+    assert Questionnaire.objects.filter(member=mum, occasion=Occasion.END).count() == 2
+    assert Feedback.objects.filter(member=mum).count() == 1
+
+
+def test_next_never_leads_off_the_site(client, mum, enrolled):
+    plan(timezone.now() - timedelta(minutes=1))
+    questionnaire = Questionnaire.objects.filter(member=mum).first()
+    client.force_login(mum)
+    response = client.post(
+        reverse("questionnaire", args=[questionnaire.pk]) + "?next=https://evil.example/",
+        {"not_now": "1"},
+    )
+    assert response["Location"] == reverse("home")
