@@ -270,15 +270,6 @@ class DBSCheckForm(forms.Form):
         max_length=20, required=False, label="Certificate number (optional)"
     )
 
-    def clean(self):
-        cleaned = super().clean()
-        checked, expires = cleaned.get("checked_on"), cleaned.get("expires_on")
-        if checked and checked > timezone.localdate():
-            self.add_error("checked_on", "The check date can't be in the future.")
-        if checked and expires and expires <= checked:
-            self.add_error("expires_on", "The renewal date must be after the check date.")
-        return cleaned
-
 
 class CaseloadForm(forms.Form):
     caseload_cap = forms.IntegerField(
@@ -290,30 +281,20 @@ class CaseloadForm(forms.Form):
     )
 
 
-def _not_in_future(value):
-    if value > timezone.localdate():
-        raise forms.ValidationError("That date is in the future.")
-    return value
-
-
 class TrainingForm(forms.Form):
     course = forms.CharField(max_length=120, label="Course")
-    completed_on = forms.DateField(
-        widget=DateInput, label="Completed on", validators=[_not_in_future]
-    )
+    completed_on = forms.DateField(widget=DateInput, label="Completed on")
 
 
 class ReferenceForm(forms.Form):
     referee_name = forms.CharField(max_length=120, label="Referee's name")
     relationship = forms.CharField(max_length=120, label="How they know her")
-    received_on = forms.DateField(
-        widget=DateInput, label="Received on", validators=[_not_in_future]
-    )
+    received_on = forms.DateField(widget=DateInput, label="Received on")
     satisfactory = forms.BooleanField(required=False, initial=True, label="Satisfactory")
 
 
 class SupervisionForm(forms.Form):
-    held_on = forms.DateField(widget=DateInput, label="Date", validators=[_not_in_future])
+    held_on = forms.DateField(widget=DateInput, label="Date")
     supervisor = forms.ModelChoiceField(
         queryset=User.objects.none(), label="Supervisor", empty_label="Choose a coordinator"
     )

@@ -211,7 +211,7 @@ def volunteer_record_change(request, volunteer_id: int, action: str):
     try:
         messages.success(request, change(request.user, volunteer, form.cleaned_data))
     except volunteers.VolunteerError as error:
-        messages.error(request, str(error))
+        messages.error(request, f"Nothing was saved. {error}")
     return redirect("staff_volunteer", volunteer_id=volunteer.pk)
 
 

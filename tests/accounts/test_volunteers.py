@@ -522,3 +522,25 @@ def test_not_now_declines_the_offer_without_telling_anyone(
     # The offer cannot be answered twice, nor for a flag outside her rooms.
     with pytest.raises(volunteers.VolunteerError):
         volunteers.answer_debrief_offer(volunteer=volunteer, flag_id=flag.pk, wanted=True)
+
+
+@pytest.mark.parametrize(
+    ("action", "data"),
+    [
+        ("training", {"course": "Listening", "completed_on": "2099-01-01"}),
+        (
+            "reference",
+            {"referee_name": "Pat", "relationship": "boss", "received_on": "2099-01-01"},
+        ),
+        ("supervision", {"held_on": "2099-01-01"}),
+    ],
+)
+def test_records_dated_in_the_future_are_refused(cora, coordinator, volunteer, action, data):
+    if action == "supervision":
+        data = {**data, "supervisor": coordinator.pk}
+    response = cora.post(
+        reverse("staff_volunteer_change", args=[volunteer.pk, action]), data, follow=True
+    )
+    assert "Nothing was saved." in response.content.decode()
+    assert "can&#x27;t be in the future" in response.content.decode()
+    assert not AuditEntry.objects.filter(target_id=str(volunteer.pk)).exists()
