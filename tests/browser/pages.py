@@ -8,7 +8,19 @@ PHONE_WIDTH = PHONE["width"]
 
 def fits_the_phone(page) -> None:
     # Wide tables scroll inside their own box; the page itself never does.
-    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE_WIDTH
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE_WIDTH, (page.url, width, _widest(page))
+
+
+def _widest(page) -> list[str]:
+    """What sticks out past the phone's edge (for the failure message)."""
+    return page.evaluate(
+        """[...document.querySelectorAll('main *')]
+        .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)
+        .filter(e => !e.closest('.table-wrap'))
+        .slice(0, 5)
+        .map(e => e.tagName + '.' + e.className + ': ' + (e.textContent || '').trim().slice(0, 40))"""
+    )
 
 
 def fill_private_details(page) -> None:
