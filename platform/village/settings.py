@@ -333,8 +333,9 @@ VILLAGE_MAX_SOCKETS_PER_PERSON = env.int("VILLAGE_MAX_SOCKETS_PER_PERSON", defau
 # --- Intake and volunteers ---------------------------------------------------
 
 # Referrals accepted from one address in an hour (the public form's spam limit).
+# Generous: a whole NHS trust's staff may reach the internet from one address.
 VILLAGE_REFERRALS_PER_ADDRESS_PER_HOUR = env.int(
-    "VILLAGE_REFERRALS_PER_ADDRESS_PER_HOUR", default=5
+    "VILLAGE_REFERRALS_PER_ADDRESS_PER_HOUR", default=20
 )
 # Days a referral's sign-up link stays usable.
 VILLAGE_REFERRAL_INVITATION_DAYS = env.int("VILLAGE_REFERRAL_INVITATION_DAYS", default=28)
