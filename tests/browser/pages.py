@@ -19,7 +19,7 @@ def _widest(page) -> list[str]:
         .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)
         .filter(e => !e.closest('.table-wrap'))
         .slice(0, 5)
-        .map(e => e.tagName + '.' + e.className + ': ' + (e.textContent || '').trim().slice(0, 40))"""
+        .map(e => e.tagName + ': ' + (e.textContent || '').trim().slice(0, 40))"""
     )
 
 
