@@ -476,6 +476,8 @@ def test_after_a_red_flag_in_her_room_a_volunteer_is_offered_a_debrief_that_reac
     client.force_login(volunteer)
     page = client.get(reverse("home")).content.decode()
     assert 'data-testid="debrief-offer"' in page and "Amy &amp; Val" in page
+    room_page = client.get(reverse("room", args=[pairing.room_id])).content.decode()
+    assert 'data-testid="debrief-offer"' not in room_page  # never over a live chat
     notifications.drain()
     mail.outbox.clear()
     response = client.post(
