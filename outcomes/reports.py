@@ -360,6 +360,14 @@ class Referrals:
     by_outcome: tuple[Line, ...]
 
 
+# Referral sources as a commissioner reads them (the signup form asks her in
+# her own words: "I found Village myself").
+SOURCE_LABELS = tuple(
+    "Self-referral" if value == ReferralSource.SELF else label
+    for value, label in ReferralSource.choices
+)
+
+
 def referrals(*, scope: Scope) -> Referrals:
     """Referrals received in the period (always the whole service: see the module docstring)."""
     period = scope.period
@@ -374,7 +382,7 @@ def referrals(*, scope: Scope) -> Referrals:
         total=_people(len(received)),
         by_source=tuple(
             Line(label, figure)
-            for label, figure in zip(ReferralSource.labels, _parts(sources), strict=True)
+            for label, figure in zip(SOURCE_LABELS, _parts(sources), strict=True)
         ),
         by_outcome=tuple(
             Line(label, figure)

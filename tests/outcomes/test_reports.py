@@ -342,7 +342,7 @@ def test_referrals_by_source_and_outcome_hide_small_counts(staff_client):
     # 2 self-referrals are hidden, and so are the 5 from midwives (13 - 6 would show 7).
     assert by_source["Health visitor"] == "6"
     assert by_source["Midwife"] == FEWER
-    assert by_source["I found Village myself"] == FEWER
+    assert by_source["Self-referral"] == FEWER
     assert by_source["GP"] == "0"
     by_outcome = {line.label: line.figure.text for line in received.by_outcome}
     assert by_outcome["Joined Village"] == "6"
