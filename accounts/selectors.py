@@ -166,6 +166,13 @@ def volunteer_row(*, volunteer_id: int, today: date | None = None) -> VolunteerR
     return None if volunteer is None else _row(volunteer, today or timezone.localdate())
 
 
+def volunteers_with_room(*, today: date | None = None) -> list[VolunteerRow]:
+    """Cleared volunteers under their caseload cap: anyone a coordinator may pair now."""
+    today = today or timezone.localdate()
+    cleared = _volunteers().filter(policy.cleared_volunteers_q(today=today))
+    return [row for row in (_row(v, today) for v in cleared) if row.has_room]
+
+
 def matching_volunteers(*, member: User, today: date | None = None) -> list[VolunteerRow]:
     """Volunteers a coordinator may pair `member` with: cleared, with room under
     their caseload cap, speaking her language, and sharing a lived experience
@@ -175,12 +182,10 @@ def matching_volunteers(*, member: User, today: date | None = None) -> list[Volu
     profile = getattr(member, "member_profile", None)
     language = profile.language if profile else Language.ENGLISH
     wanted = set(profile.experience_wanted) if profile else set()
-    rows = [_row(v, today) for v in _volunteers().filter(policy.cleared_volunteers_q(today=today))]
     matches = [
         row
-        for row in rows
-        if row.has_room
-        and language in row.record.languages
+        for row in volunteers_with_room(today=today)
+        if language in row.record.languages
         and (not wanted or wanted & set(row.record.experience_tags))
     ]
     return sorted(

@@ -113,9 +113,8 @@ def _candidates(ids: list[int], *, fallback_for: User):
     so that the coordinator is never left without a choice."""
     if ids:
         return User.objects.filter(pk__in=ids).order_by("display_name")
-    rows = selectors.volunteer_rows(status=VolunteerStatus.ACTIVE)
     return User.objects.filter(
-        pk__in=[r.volunteer.pk for r in rows if r.cleared and r.has_room]
+        pk__in=[row.volunteer.pk for row in selectors.volunteers_with_room()]
     ).exclude(pk=fallback_for.pk)
 
 

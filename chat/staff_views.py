@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
-from accounts.selectors import matching_volunteers
+from accounts.selectors import matching_volunteers, volunteers_with_room
 from accounts.views import staff_page
 from chat import policy, services
 from chat.models import JoinRequest, Membership, Pairing, Room, Session
@@ -318,7 +318,7 @@ def _matching(request, member: User) -> dict:
     matches = matching_volunteers(member=member)
     show_all = request.GET.get("all") == "1" or request.POST.get("all") == "1" or not matches
     if show_all:
-        ids = [v.pk for v in cleared_volunteers() if v.active_pairings < v.volunteer_record.cap]
+        ids = [row.volunteer.pk for row in volunteers_with_room()]
     else:
         ids = [row.volunteer.pk for row in matches]
     return {

@@ -77,7 +77,7 @@ def measures_in_use() -> list[Measure]:
     ]
 
 
-def in_live_session(member, *, now: datetime | None = None) -> bool:
+def in_live_session(member) -> bool:
     """Whether a group session of one of her rooms is open right now."""
     from chat.models import Membership, Session
 
@@ -104,7 +104,7 @@ def due_prompts(*, member, now: datetime | None = None) -> Prompts:
     """What to ask her now: due, not postponed, and never while a session of hers
     is live (the prompt waits; it never interrupts a chat)."""
     now = now or timezone.now()
-    if in_live_session(member, now=now):
+    if in_live_session(member):
         return Prompts([], [])
     questionnaires = [
         q
