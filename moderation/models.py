@@ -376,6 +376,9 @@ class SiteSettings(models.Model):
     )
     off_hours_hide_after_reports = models.PositiveSmallIntegerField(default=3)
     off_hours_mute_after_reports = models.PositiveSmallIntegerField(default=5)
+    # Only reports this recent count towards muting a member out of hours: old
+    # grievances must not add up to a mute that nobody is awake to review.
+    off_hours_report_window_hours = models.PositiveSmallIntegerField(default=24)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -44,3 +44,25 @@ def can_raise_concern(user, *, member: User) -> bool:
         and user.role in (Role.VOLUNTEER, Role.COORDINATOR)
         and member.role == Role.MEMBER
     )
+
+
+# Automatic off-hours protection (hiding a reported message, muting a member
+# everywhere) acts while nobody is watching, so it must never become a tool one
+# person can turn on someone: it needs at least this many different reporters,
+# whatever the settings say.
+MIN_DISTINCT_REPORTERS = 2
+
+
+def may_protect_automatically_against(person) -> bool:
+    """May automatic off-hours protection hide this person's message or mute her?
+
+    Members only: a volunteer or coordinator reported out of hours is left for a
+    coordinator to review, so that reports can never silence the people who
+    keep a room safe.
+    """
+    return person is not None and person.role == Role.MEMBER
+
+
+def off_hours_threshold_reached(*, distinct_reporters: int, threshold: int) -> bool:
+    """Have enough different people reported for automatic protection to act?"""
+    return distinct_reporters >= max(threshold, MIN_DISTINCT_REPORTERS)

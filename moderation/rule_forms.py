@@ -14,6 +14,7 @@ from django.conf import settings
 
 from chat.models import Room
 from moderation.models import Level, Rule
+from moderation.policy import MIN_DISTINCT_REPORTERS
 from moderation.scanner import normalise
 
 # The categories SAFEGUARDING.md names (slugs are part of the contract).
@@ -189,6 +190,12 @@ class TimeInput(forms.TimeInput):
         super().__init__(attrs, format="%H:%M")
 
 
+ONE_PERSON_REFUSED = (
+    f"Please choose at least {MIN_DISTINCT_REPORTERS}, so that one person's reports "
+    "alone can never hide a message or mute someone."
+)
+
+
 class SiteSettingsForm(forms.Form):
     """Staffed hours (one time a day), the crisis card, the contact rule, the
     off-hours thresholds. `values()` gives what changed, for the service."""
@@ -209,16 +216,26 @@ class SiteSettingsForm(forms.Form):
         "A coordinator looks at each one before it is shared.",
     )
     off_hours_hide_after_reports = forms.IntegerField(
-        min_value=1,
+        min_value=MIN_DISTINCT_REPORTERS,
         max_value=50,
-        label="Out of hours, hide a message after this many reports",
-        help_text="It stays hidden until a coordinator reviews it.",
+        label="Out of hours, hide a message once this many different people report it",
+        help_text="It stays hidden until a coordinator reviews it. Never a volunteer's "
+        "or a coordinator's message.",
+        error_messages={"min_value": ONE_PERSON_REFUSED},
     )
     off_hours_mute_after_reports = forms.IntegerField(
-        min_value=1,
+        min_value=MIN_DISTINCT_REPORTERS,
         max_value=50,
-        label="Out of hours, mute a member after this many reports across her messages",
-        help_text="She is muted in every room until a coordinator reviews it.",
+        label="Out of hours, mute a member once this many different people report her",
+        help_text="She is muted in every room until a coordinator reviews it. Never a "
+        "volunteer or a coordinator.",
+        error_messages={"min_value": ONE_PERSON_REFUSED},
+    )
+    off_hours_report_window_hours = forms.IntegerField(
+        min_value=1,
+        max_value=168,
+        label="Count the reports about her from the last this many hours",
+        help_text="Between 1 and 168 (a week). Older reports still reach the queue.",
     )
 
     def __init__(self, *args, settings_row, **kwargs):
@@ -229,6 +246,7 @@ class SiteSettingsForm(forms.Form):
             "contact_rule_enabled": settings_row.contact_rule_enabled,
             "off_hours_hide_after_reports": settings_row.off_hours_hide_after_reports,
             "off_hours_mute_after_reports": settings_row.off_hours_mute_after_reports,
+            "off_hours_report_window_hours": settings_row.off_hours_report_window_hours,
         }
         for day, _name in WEEKDAYS:
             slots = self._saved_slots(day)
@@ -295,6 +313,7 @@ class SiteSettingsForm(forms.Form):
             "contact_rule_enabled": self.cleaned_data["contact_rule_enabled"],
             "off_hours_hide_after_reports": self.cleaned_data["off_hours_hide_after_reports"],
             "off_hours_mute_after_reports": self.cleaned_data["off_hours_mute_after_reports"],
+            "off_hours_report_window_hours": self.cleaned_data["off_hours_report_window_hours"],
         }
         saved = {name: getattr(row, name) for name in candidates}
         saved["staffed_hours"] = sorted(

@@ -30,7 +30,6 @@ from moderation.models import (
 from moderation.ruleset import RuleScope
 from moderation.scanner import Match
 from moderation.selectors import (
-    active_mute,
     crisis_card_for,
     is_staffed,
     led_room_ids,
@@ -404,32 +403,61 @@ def report_message(*, reporter: User, message, reason: str, note: str = "") -> R
 
 
 def _apply_off_hours_thresholds(message) -> None:
+    """Hide the message, or mute its author everywhere, once enough DIFFERENT
+    people have reported: never on one person's reports, never on staff."""
     from chat.services import hide_message_automatically
 
+    author = message.author
+    if not policy.may_protect_automatically_against(author):
+        return
     settings_row = site_settings()
-    reporters = Report.objects.filter(message=message).values("reporter").distinct().count()
-    if reporters >= settings_row.off_hours_hide_after_reports and message.status == "published":
-        hide_message_automatically(
-            message_id=message.pk, reason=f"{reporters} reports out of hours"
-        )
-    across = Report.objects.filter(message__author=message.author).count()
+    # Her own reports never count, and reviewed (resolved) reports are done with.
+    open_reports = Report.objects.filter(flag__resolved_at__isnull=True).exclude(
+        reporter_id=author.pk
+    )
+    reporters = open_reports.filter(message=message).values("reporter").distinct().count()
     if (
-        across >= settings_row.off_hours_mute_after_reports
-        and active_mute(user=message.author, room_id=message.room_id) is None
+        policy.off_hours_threshold_reached(
+            distinct_reporters=reporters, threshold=settings_row.off_hours_hide_after_reports
+        )
+        and message.status == "published"
     ):
-        Mute.objects.create(
-            user=message.author,
-            room=None,
-            until=None,
-            reason=f"{across} reports across her messages out of staffed hours (until reviewed)",
+        hide_message_automatically(
+            message_id=message.pk, reason=f"reported by {reporters} people out of hours"
         )
-        record_audit(
-            actor=None,
-            action=AuditAction.MEMBER_MUTED,
-            target=message.author,
-            reason="automatic: reports out of staffed hours",
-            details={"reports": across},
-        )
+    # Serialise reports about her so that two at once cannot both add a mute.
+    User.objects.select_for_update().filter(pk=author.pk).first()
+    since = timezone.now() - timedelta(hours=settings_row.off_hours_report_window_hours)
+    across = (
+        open_reports.filter(message__author=author, created_at__gte=since)
+        .values("reporter")
+        .distinct()
+        .count()
+    )
+    if not policy.off_hours_threshold_reached(
+        distinct_reporters=across, threshold=settings_row.off_hours_mute_after_reports
+    ):
+        return
+    already_muted_everywhere = (
+        Mute.objects.filter(user=author, room__isnull=True, lifted_at__isnull=True)
+        .filter(Q(until__isnull=True) | Q(until__gt=timezone.now()))
+        .exists()
+    )
+    if already_muted_everywhere:
+        return
+    Mute.objects.create(
+        user=author,
+        room=None,
+        until=None,
+        reason=f"reported by {across} people out of staffed hours (until reviewed)",
+    )
+    record_audit(
+        actor=None,
+        action=AuditAction.MEMBER_MUTED,
+        target=author,
+        reason="automatic: reports out of staffed hours",
+        details={"reporters": across},
+    )
 
 
 # --- sanctions (coordinators) -------------------------------------------------------------

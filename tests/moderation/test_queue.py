@@ -13,7 +13,7 @@ from chat import periodic
 from chat import services as chat_services
 from chat.models import Message
 from moderation import services
-from moderation.models import AuditEntry, Flag, Mute, SiteSettings
+from moderation.models import AuditEntry, Flag, Mute, Report, SiteSettings
 from tests.conftest import make_member
 
 pytestmark = pytest.mark.django_db
@@ -197,22 +197,90 @@ def test_out_of_hours_three_reports_hide_a_message_until_reviewed(
         assert Message.objects.get(pk=sent.message["id"]).status == expected
 
 
-def test_out_of_hours_five_reports_across_her_messages_mute_her_everywhere(
+def enrolled_members(room, coordinator, count, prefix="r"):
+    people = [make_member(f"{prefix}{n}@example.net", f"{prefix.upper()}{n}") for n in range(count)]
+    for person in people:
+        chat_services.enrol_member(actor=coordinator, room_id=room.pk, member=person)
+    return people
+
+
+def test_out_of_hours_five_different_reporters_across_her_messages_mute_her_everywhere(
     off_hours, coordinator, open_room, settings
 ):
     settings.VILLAGE_SEND_RATE_COUNT = 100
     author = make_member("dee@example.net", "Dee")
-    reporter = make_member("rae@example.net", "Rae")
-    for person in (author, reporter):
-        chat_services.enrol_member(actor=coordinator, room_id=open_room.pk, member=person)
-    for n in range(5):
-        sent = send(author, open_room.pk, f"annoying message {n}")
+    chat_services.enrol_member(actor=coordinator, room_id=open_room.pk, member=author)
+    for reporter in enrolled_members(open_room, coordinator, 5):
+        sent = send(author, open_room.pk, f"annoying message {reporter.pk}")
         chat_services.report(reporter=reporter, message_id=sent.message["id"], reason="spam")
     mute = Mute.objects.get(user=author)
     assert mute.room is None and mute.until is None
+    assert AuditEntry.objects.get(action="member_muted").details == {"reporters": 5}
     with pytest.raises(chat_services.ChatError) as error:
         send(author, open_room.pk, "still here")
     assert error.value.code == "muted"
+
+
+def test_out_of_hours_one_member_reporting_five_messages_mutes_nobody(
+    off_hours, coordinator, open_room, settings
+):
+    """One person's reports alone never mute anyone, however many she files."""
+    settings.VILLAGE_SEND_RATE_COUNT = 100
+    author = make_member("dee@example.net", "Dee")
+    (reporter,) = enrolled_members(open_room, coordinator, 1)
+    chat_services.enrol_member(actor=coordinator, room_id=open_room.pk, member=author)
+    for n in range(6):
+        sent = send(author, open_room.pk, f"annoying message {n}")
+        chat_services.report(reporter=reporter, message_id=sent.message["id"], reason="spam")
+    assert not Mute.objects.filter(user=author).exists()
+    send(author, open_room.pk, "still here")  # she can still post
+
+
+def test_out_of_hours_reports_older_than_the_window_do_not_mute_her(
+    off_hours, coordinator, open_room, settings
+):
+    settings.VILLAGE_SEND_RATE_COUNT = 100
+    SiteSettings.objects.update(off_hours_report_window_hours=24)
+    author = make_member("dee@example.net", "Dee")
+    chat_services.enrol_member(actor=coordinator, room_id=open_room.pk, member=author)
+    reporters = enrolled_members(open_room, coordinator, 5)
+    for reporter in reporters[:4]:
+        sent = send(author, open_room.pk, f"annoying message {reporter.pk}")
+        chat_services.report(reporter=reporter, message_id=sent.message["id"], reason="spam")
+    Report.objects.update(created_at=timezone.now() - timedelta(hours=25))
+    sent = send(author, open_room.pk, "one more")
+    chat_services.report(reporter=reporters[4], message_id=sent.message["id"], reason="spam")
+    assert not Mute.objects.filter(user=author).exists()
+
+
+def test_out_of_hours_reports_never_hide_or_mute_a_volunteer(
+    off_hours, coordinator, open_room, volunteer, settings
+):
+    """Automatic protection acts on members only: staff are reviewed by a person."""
+    settings.VILLAGE_SEND_RATE_COUNT = 100
+    reporters = enrolled_members(open_room, coordinator, 5)
+    for reporter in reporters:
+        sent = send(volunteer, open_room.pk, f"please be kind to each other {reporter.pk}")
+        for other in reporters:
+            chat_services.report(reporter=other, message_id=sent.message["id"], reason="hostile")
+    assert not Message.objects.filter(author=volunteer).exclude(status="published").exists()
+    assert not Mute.objects.filter(user=volunteer).exists()
+    assert Flag.objects.filter(subject=volunteer, resolved_at__isnull=True).count() == 5
+
+
+def test_a_threshold_of_one_still_needs_two_different_reporters(off_hours, coordinator, open_room):
+    """Even a threshold saved below 2 (not through the form) never acts on one person."""
+    SiteSettings.objects.update(off_hours_hide_after_reports=1, off_hours_mute_after_reports=1)
+    author = make_member("dee@example.net", "Dee")
+    chat_services.enrol_member(actor=coordinator, room_id=open_room.pk, member=author)
+    first, second = enrolled_members(open_room, coordinator, 2)
+    sent = send(author, open_room.pk, "honestly you lot are pathetic")
+    chat_services.report(reporter=first, message_id=sent.message["id"], reason="hostile")
+    assert Message.objects.get(pk=sent.message["id"]).status == "published"
+    assert not Mute.objects.filter(user=author).exists()
+    chat_services.report(reporter=second, message_id=sent.message["id"], reason="hostile")
+    assert Message.objects.get(pk=sent.message["id"]).status == "hidden"
+    assert Mute.objects.filter(user=author, room=None).exists()
 
 
 def test_in_staffed_hours_reports_only_flag(other_mum, open_room, coordinator):

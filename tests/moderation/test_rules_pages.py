@@ -324,6 +324,7 @@ def settings_data(**overrides):
         "contact_rule_enabled": "on",
         "off_hours_hide_after_reports": "3",
         "off_hours_mute_after_reports": "5",
+        "off_hours_report_window_hours": "24",
     }
     for day in range(5):
         data.update({f"staffed_{day}": "on", f"from_{day}": "09:00", f"to_{day}": "17:00"})
@@ -388,8 +389,26 @@ def test_settings_refuse_a_day_that_ends_before_it_starts(staff_client, office_h
     assert not AuditEntry.objects.filter(action="settings_changed").exists()
 
 
+@pytest.mark.parametrize("field", ["off_hours_hide_after_reports", "off_hours_mute_after_reports"])
+def test_settings_refuse_a_report_threshold_of_one_person(staff_client, office_hours, field):
+    """One person's reports alone must never hide a message or mute a member."""
+    response = staff_client.post(SETTINGS, settings_data(**{field: "1"}))
+    assert response.status_code == 200
+    assert "at least 2, so that one person" in page(response)
+    row = SiteSettings.objects.get()
+    assert (row.off_hours_hide_after_reports, row.off_hours_mute_after_reports) == (3, 5)
+    assert not AuditEntry.objects.filter(action="settings_changed").exists()
+
+
+def test_settings_save_the_report_window(staff_client, office_hours):
+    response = staff_client.post(SETTINGS, settings_data(off_hours_report_window_hours="48"))
+    assert response.status_code == 302
+    assert SiteSettings.objects.get().off_hours_report_window_hours == 48
+    assert 'name="off_hours_report_window_hours"' in page(staff_client.get(SETTINGS))
+
+
 @pytest.mark.parametrize("value", ["0", "51", "many"])
-def test_settings_keep_report_thresholds_between_1_and_50(staff_client, office_hours, value):
+def test_settings_keep_report_thresholds_between_2_and_50(staff_client, office_hours, value):
     response = staff_client.post(SETTINGS, settings_data(off_hours_mute_after_reports=value))
     assert response.status_code == 200
     assert SiteSettings.objects.get().off_hours_mute_after_reports == 5
