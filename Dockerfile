@@ -27,4 +27,6 @@ RUN VILLAGE_ENV=production \
 
 USER village
 EXPOSE 8000
-CMD ["daphne", "-b", "0.0.0.0", "-p", "8000", "--proxy-headers", "--websocket_connect_timeout", "30", "village.asgi:application"]
+# No --proxy-headers: it would believe the client-written left end of
+# X-Forwarded-For. Village reads the address itself (VILLAGE_TRUSTED_PROXIES).
+CMD ["daphne", "-b", "0.0.0.0", "-p", "8000", "--websocket_connect_timeout", "30", "village.asgi:application"]

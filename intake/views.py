@@ -31,6 +31,7 @@ from intake.forms import (
 from intake.models import Referral
 from intake.signals import REFERRAL_SESSION_KEY
 from moderation.selectors import crisis_card_for
+from village.client_address import client_address
 
 # What the last referral from this browser led to, for the page after the form.
 OUTCOME_SESSION_KEY = "village_referral_outcome"
@@ -41,8 +42,8 @@ def _service_phone() -> str:
 
 
 def _client_address(request) -> str:
-    # daphne --proxy-headers puts the client's own address here behind the proxy.
-    return request.META.get("REMOTE_ADDR") or "unknown"
+    # Never X-Forwarded-For directly: a client writes it (village.client_address).
+    return client_address(request)
 
 
 # --- the public form ---------------------------------------------------------------

@@ -7,6 +7,7 @@ test can read (to follow a verification link).
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -38,6 +39,22 @@ def subprocess_database_url() -> str:
     return f"postgres://{auth}{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
 
 
+def documented_daphne_options() -> list[str]:
+    """daphne's options in the Dockerfile's CMD, without the address, port and app."""
+    line = next(
+        line for line in (ROOT / "Dockerfile").read_text().splitlines() if line.startswith("CMD ")
+    )
+    command = json.loads(line.removeprefix("CMD "))
+    assert command[0] == "daphne" and command[-1] == "village.asgi:application", command
+    options, rest = [], iter(command[1:-1])
+    for option in rest:
+        if option in {"-b", "-p", "--bind", "--port"}:
+            next(rest)  # the test server picks its own
+        else:
+            options.append(option)
+    return options
+
+
 def wait_until_listening(
     process: subprocess.Popen, port: int, log_path: Path, timeout: float = 30
 ) -> None:
@@ -57,12 +74,21 @@ def wait_until_listening(
 class DaphneServer:
     """One daphne process on a free port, on the test database and Redis prefix."""
 
-    def __init__(self, *, mail_dir: Path, log_path: Path, extra_env: dict | None = None):
+    def __init__(
+        self,
+        *,
+        mail_dir: Path,
+        log_path: Path,
+        extra_env: dict | None = None,
+        daphne_options: list[str] | None = None,
+    ):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.mail_dir = mail_dir
         self.log_path = log_path
         self.extra_env = extra_env or {}
+        # Options as a deployment passes them (tests.servers.documented_daphne_options).
+        self.daphne_options = daphne_options or []
         self.process: subprocess.Popen | None = None
 
     def start(self) -> DaphneServer:
@@ -91,6 +117,7 @@ class DaphneServer:
                 "127.0.0.1",
                 "-p",
                 str(self.port),
+                *self.daphne_options,
                 "village.asgi:application",
             ],
             cwd=ROOT,

@@ -29,7 +29,7 @@ def test_site_package_is_importable_as_village():
 def test_docker_compose_names_web_db_and_redis_with_health_checks():
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     services = compose["services"]
-    assert {"web", "periodic", "db", "redis"} <= set(services)
+    assert {"proxy", "web", "periodic", "db", "redis"} <= set(services)
     assert services["periodic"]["command"] == ["python", "manage.py", "run_periodic"]
     for name in ("web", "db", "redis"):
         assert "healthcheck" in services[name], name

@@ -213,6 +213,8 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
 ACCOUNT_PREVENT_ENUMERATION = True
 # Login throttling: allauth's rate limits (5 failures per email per 5 minutes).
 ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/300s/key"}
+# Its per-address limits read the address from village.client_address.
+ACCOUNT_ADAPTER = "accounts.adapter.VillageAccountAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Village"
 
@@ -285,6 +287,11 @@ if PRODUCTION:
     SECURE_HSTS_PRELOAD = True
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+
+# Reverse proxies in front of daphne (docker-compose ships one: Caddy). 0, the
+# default, counts each request by its socket peer and ignores X-Forwarded-For;
+# see village.client_address. daphne runs without --proxy-headers.
+VILLAGE_TRUSTED_PROXIES = env.int("VILLAGE_TRUSTED_PROXIES", default=0)
 
 # --- Village --------------------------------------------------------------
 
