@@ -29,14 +29,16 @@ def test_site_package_is_importable_as_village():
 def test_docker_compose_names_web_db_and_redis_with_health_checks():
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     services = compose["services"]
-    assert {"proxy", "web", "periodic", "db", "redis"} <= set(services)
+    assert {"proxy", "migrate", "web", "periodic", "db", "redis"} <= set(services)
     assert services["periodic"]["command"] == ["python", "manage.py", "run_periodic"]
     for name in ("web", "db", "redis"):
         assert "healthcheck" in services[name], name
     web = services["web"]
     assert web["environment"]["VILLAGE_ENV"] == "production"
-    assert "migrate" in web["command"]
-    assert "daphne" in web["command"]
+    # Migrations run once, in `migrate`; web runs the image's daphne command.
+    assert "migrate" in services["migrate"]["command"]
+    assert "command" not in web
+    assert web["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
     assert web["depends_on"]["db"]["condition"] == "service_healthy"
     assert {"pgdata", "redisdata"} <= set(compose["volumes"])
 
