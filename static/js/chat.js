@@ -70,6 +70,14 @@
     } catch (e) { return fallback; }
   }
 
+  // Unsent words belong to one person: a family tablet is shared, and what
+  // Amy typed must never be shown to, or sent as, whoever logs in next.
+  // Keys are "village:u<user id>:<kind>:<room>"; site.js clears them on
+  // logout, on quick exit and when someone else's page loads.
+  function personKey(userId, kind, roomId) {
+    return "village:u" + userId + ":" + kind + ":" + roomId;
+  }
+
   // --- the connection -------------------------------------------------------
 
   function Connection(handlers) {
@@ -203,9 +211,14 @@
     this.typers = {};
     this.lastTyping = 0;
     this.lastReadSent = 0;
-    this.pendingKey = "village:pending:" + this.roomId;
-    this.draftKey = "village:draft:" + this.roomId;
-    this.pending = load(this.pendingKey, []);   // [{client_id, body, state, detail}]
+    this.pendingKey = personKey(this.me, "pending", this.roomId);
+    this.draftKey = personKey(this.me, "draft", this.roomId);
+    // The person the socket speaks for, from its hello frame (null until then).
+    this.socketUser = null;
+    var me = this.me;
+    this.pending = load(this.pendingKey, []).filter(function (p) {   // [{client_id, body, state, detail, author}]
+      return p && p.author === me;
+    });
     this.retryTimers = {};
 
     var self = this;
@@ -245,6 +258,8 @@
   };
 
   RoomPage.prototype.onStatus = function (status) {
+    // A new socket speaks for whoever holds the cookie now: wait for its hello.
+    if (status !== "online") { this.socketUser = null; }
     var words = {
       connecting: "Connecting…",
       online: "",
@@ -258,7 +273,7 @@
   RoomPage.prototype.onFrame = function (f) {
     if (f.room !== undefined && f.room !== this.roomId && f.type !== "room_added") { return; }
     switch (f.type) {
-      case "hello": return this.join();
+      case "hello": return this.onHello(f);
       case "joined": return this.onJoined(f);
       case "ack": return this.onAck(f);
       case "message": return this.addMessage(f.message, true);
@@ -275,6 +290,18 @@
       case "reported": return this.flash("Thank you. The team will look at it.");
       case "error": return this.onError(f);
     }
+  };
+
+  RoomPage.prototype.onHello = function (f) {
+    this.socketUser = f.user ? f.user.id : null;
+    if (this.socketUser !== this.me) {
+      // Someone else has logged in on this browser since the page was drawn:
+      // nothing of the earlier person's may go out under the new login.
+      this.connection.stop();
+      window.location.reload();
+      return;
+    }
+    this.join();
   };
 
   RoomPage.prototype.onJoined = function (f) {
@@ -521,7 +548,7 @@
       this.hint.textContent = "That's too long: messages can be up to " + MAX_BODY + " characters.";
       return;
     }
-    var p = { client_id: uuid4(), body: body, state: "sending" };
+    var p = { client_id: uuid4(), body: body, state: "sending", author: this.me };
     this.pending.push(p);
     this.savePending();
     this.renderPending(p);
@@ -533,6 +560,8 @@
   };
 
   RoomPage.prototype.transmit = function (p) {
+    // Only ever as the person who wrote it (see onHello).
+    if (p.author !== this.me || this.socketUser !== this.me) { return; }
     this.connection.send({ type: "send", room: this.roomId, client_id: p.client_id, body: p.body });
   };
 
