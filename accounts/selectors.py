@@ -8,7 +8,7 @@ from importlib import import_module
 
 from django.conf import settings
 from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY
-from django.db.models import Count, Max, OuterRef, Subquery
+from django.db.models import Count, Max, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
@@ -102,6 +102,16 @@ def supervision_due_on(*, record: VolunteerRecord, last: date | None) -> date | 
     return start + timedelta(days=settings.VILLAGE_SUPERVISION_INTERVAL_DAYS)
 
 
+def volunteers_and_former_with_pairings_q() -> Q:
+    """Volunteers, and anyone whose role changed away from volunteer while 1:1
+    chats she ran still wait for a new volunteer: those stay on the volunteers
+    page, flagged for hand-over, until a coordinator hands them over."""
+    from chat.models import Pairing
+
+    waiting = Pairing.objects.filter(ended_at__isnull=True).values("volunteer")
+    return Q(role=Role.VOLUNTEER) | Q(pk__in=waiting)
+
+
 def _volunteers():
     from chat.models import Membership, Pairing
 
@@ -125,7 +135,7 @@ def _volunteers():
         .values("n")
     )
     return (
-        User.objects.filter(role=Role.VOLUNTEER, anonymised_at__isnull=True)
+        User.objects.filter(volunteers_and_former_with_pairings_q(), anonymised_at__isnull=True)
         .select_related("volunteer_record")
         .annotate(
             active_pairings=Coalesce(Subquery(active_pairings), 0),

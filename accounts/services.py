@@ -126,8 +126,13 @@ def update_profile(
         )
 
 
-def change_role(*, actor: User, person: User, role: str, reason: str) -> None:
-    """Give `person` a new role, recorded in the audit log with the reason."""
+def change_role(*, actor: User, person: User, role: str, reason: str):
+    """Give `person` a new role, recorded in the audit log with the reason.
+
+    A volunteer whose role changes leaves every room she led and every 1:1 chat
+    she ran, and the sessions she opened close: returns what she left
+    (`chat.services.LeadPlacesLeft`) for the coordinator to hand over, or None.
+    """
     if not reason.strip():
         raise AccountError("Please say why the role is changing.")
     with transaction.atomic():
@@ -150,6 +155,13 @@ def change_role(*, actor: User, person: User, role: str, reason: str) -> None:
         )
         # What her sockets may see depends on her role: they reconnect afresh.
         revoke_user_sockets(user_id=person.pk, reason="role_changed")
+        left = None
+        if previous == Role.VOLUNTEER and role != Role.VOLUNTEER:
+            # chat sits above accounts: imported here, as the reminders do.
+            from chat.services import leave_lead_places
+
+            left = leave_lead_places(actor=actor, person=person, reason=reason.strip())
+    return left
 
 
 def invite(*, actor: User, email: str, role: str, accept_url_for) -> Invitation:

@@ -144,12 +144,18 @@ def person(request, user_id: int):
         role_form = RoleChangeForm(request.POST)
         if role_form.is_valid():
             try:
-                services.change_role(actor=request.user, person=person, **role_form.cleaned_data)
+                left = services.change_role(
+                    actor=request.user, person=person, **role_form.cleaned_data
+                )
             except services.AccountError as error:
                 role_form.add_error(None, str(error))
             else:
                 new_role = Role(role_form.cleaned_data["role"]).label.lower()
                 messages.success(request, f"{person.display_name} is now a {new_role}.")
+                if left is not None:
+                    _tell_what_she_left(request, person, left)
+                    if left.pairings_to_hand_over:
+                        return redirect("staff_volunteer", volunteer_id=person.pk)
                 return redirect("staff_person", user_id=person.pk)
     return render(
         request,
@@ -162,6 +168,34 @@ def person(request, user_id: int):
             "details_form": SafeguardingAccessForm(),
         },
     )
+
+
+def _tell_what_she_left(request, person: User, left) -> None:
+    """After a volunteer's role change: what the coordinator must now hand over."""
+    name = person.display_name
+    if left.pairings_to_hand_over:
+        mums = ", ".join(p.member.display_name for p in left.pairings_to_hand_over)
+        messages.warning(
+            request,
+            f"{name} has left her 1:1 chats. They stay open with their history, but "
+            f"need a new volunteer: please hand them over below ({mums}).",
+        )
+    if left.rooms_without_lead:
+        rooms = ", ".join(room.name for room in left.rooms_without_lead)
+        messages.warning(
+            request,
+            f"{name} no longer leads these rooms, which have no lead now: "
+            f"{rooms}. Please choose a new lead on the rooms page.",
+        )
+    elif left.rooms_left:
+        rooms = ", ".join(room.name for room in left.rooms_left)
+        messages.info(request, f"{name} no longer leads {rooms}.")
+    if left.sessions.held_open:
+        messages.warning(
+            request,
+            "A session she opened stays open because a RED flag in it hasn't been "
+            "acknowledged yet. Please look at the flags queue.",
+        )
 
 
 @staff_page

@@ -60,7 +60,12 @@ def volunteer_list(request):
 
 
 def _volunteer(volunteer_id: int) -> User:
-    return get_object_or_404(User, pk=volunteer_id, role=Role.VOLUNTEER, anonymised_at__isnull=True)
+    # A former volunteer whose 1:1 chats wait for hand-over keeps her record page.
+    return get_object_or_404(
+        User.objects.filter(selectors.volunteers_and_former_with_pairings_q()),
+        pk=volunteer_id,
+        anonymised_at__isnull=True,
+    )
 
 
 def _handover_forms(volunteer: User, handover: selectors.Handover) -> dict:

@@ -86,7 +86,19 @@ def change_status(*, actor: User, volunteer: User, status: str, reason: str) -> 
             details={"from": previous, "to": status},
         )
         revoke_user_sockets(user_id=volunteer.pk, reason="role_changed")
+        if status in INACTIVE:
+            _close_her_sessions(volunteer)
     return record
+
+
+def _close_her_sessions(volunteer: User) -> None:
+    """A session she opened must not run on after she may no longer lead it. Her
+    rooms and 1:1 chats stay on the hand-over list of her record page, where a
+    coordinator gives them to someone else; she can neither read nor post in
+    them meanwhile (chat.policy.room_access)."""
+    from chat.services import close_sessions_opened_by
+
+    close_sessions_opened_by(opener=volunteer)
 
 
 def record_dbs_check(
@@ -112,6 +124,8 @@ def record_dbs_check(
             details={"checked_on": checked_on.isoformat(), "expires_on": expires_on.isoformat()},
         )
         revoke_user_sockets(user_id=volunteer.pk, reason="role_changed")
+        if expires_on < timezone.localdate():
+            _close_her_sessions(volunteer)
     return record
 
 

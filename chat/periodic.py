@@ -39,6 +39,15 @@ def run_once(*, clock: Clock = timezone.now, daily_work: bool = True) -> dict[st
     closed = services.close_due_sessions(now=now)
     for session in closed:
         log.info("closed session %s of room %s at its end", session.pk, session.room_id)
+    # A volunteer whose DBS check expired (or who lost her role or was paused
+    # while the change's own closing failed) must not keep a session running.
+    uncleared = services.close_sessions_of_uncleared_openers(now=now)
+    for session in uncleared.closed:
+        log.info(
+            "closed session %s of room %s: its opener may no longer lead",
+            session.pk,
+            session.room_id,
+        )
     realerted = moderation_services.realert_unacknowledged(now=now)
     if realerted:
         log.warning(
@@ -54,6 +63,7 @@ def run_once(*, clock: Clock = timezone.now, daily_work: bool = True) -> dict[st
             log.info("%s questionnaire(s) or survey(s) now due", asked)
     return {
         "sessions_closed": len(closed),
+        "sessions_closed_opener_uncleared": len(uncleared.closed),
         "red_flags_realerted": realerted,
         "reminders_sent": reminded,
         "outcomes_asked": asked,

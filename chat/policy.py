@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from accounts.models import Role, User
@@ -90,13 +91,14 @@ def can_be_enrolled(user: User) -> bool:
     return is_active_person(user) and user.role == Role.MEMBER
 
 
-def can_lead(user: User) -> bool:
+def can_lead(user: User, *, today: date | None = None) -> bool:
     """Lead rooms and sessions: coordinators, and volunteers who are active with a
     DBS check in date (a paused volunteer or one whose check expired keeps her
-    place on paper until a coordinator hands it over, but cannot act in it)."""
+    place on paper until a coordinator hands it over, but cannot act in it).
+    `today` is the periodic job's clock."""
     if not is_active_person(user):
         return False
-    return user.role == Role.COORDINATOR or is_cleared_volunteer(user)
+    return user.role == Role.COORDINATOR or is_cleared_volunteer(user, today=today)
 
 
 def can_request_to_join(user: User, room: Room) -> bool:

@@ -609,6 +609,131 @@ def close_due_sessions(*, now: datetime) -> list[Session]:
     return closed
 
 
+@dataclass(frozen=True)
+class SessionsClosed:
+    """Sessions closed because the person who opened them may no longer lead."""
+
+    closed: list[Session] = field(default_factory=list)
+    # Rooms whose session stays open because a RED flag in it is unacknowledged.
+    held_open: list[int] = field(default_factory=list)
+
+
+def close_sessions_opened_by(*, opener: User, now: datetime | None = None) -> SessionsClosed:
+    """Close every open group session `opener` opened: she was paused, left, lost
+    her DBS clearance or her volunteer role, and a session must not run on her
+    say-so. A session with an unacknowledged RED flag stays open (SAFEGUARDING.md:
+    it cannot close then) and coordinators are told, as for a scheduled end."""
+    now = now or timezone.now()
+    result = SessionsClosed()
+    with transaction.atomic():
+        room_ids = list(
+            Session.objects.filter(opened_by=opener, closed_at__isnull=True).values_list(
+                "room_id", flat=True
+            )
+        )
+        for room_id in room_ids:
+            try:
+                # A savepoint each, so that a refusal leaves the others to close.
+                with transaction.atomic():
+                    session = close_session(actor=None, room_id=room_id, now=now)
+            except ChatError:
+                result.held_open.append(room_id)
+                broadcast_on_commit(
+                    coordinators_group(), {"type": "chat.session_held_open", "room": room_id}
+                )
+                continue
+            if session is not None:
+                result.closed.append(session)
+    return result
+
+
+def close_sessions_of_uncleared_openers(*, now: datetime) -> SessionsClosed:
+    """The periodic twin of `close_sessions_opened_by`: a volunteer's DBS check
+    can expire with nobody pressing a button, and her open session closes then."""
+    result = SessionsClosed()
+    openers = (
+        User.objects.filter(
+            pk__in=Session.objects.filter(closed_at__isnull=True).values("opened_by")
+        )
+        .select_related("volunteer_record")
+        .order_by("pk")
+    )
+    for opener in openers:
+        if policy.can_lead(opener, today=timezone.localdate(now)):
+            continue
+        done = close_sessions_opened_by(opener=opener, now=now)
+        result.closed.extend(done.closed)
+        result.held_open.extend(done.held_open)
+    return result
+
+
+@dataclass(frozen=True)
+class LeadPlacesLeft:
+    """What a volunteer whose role changed leaves for a coordinator to hand over."""
+
+    sessions: SessionsClosed
+    # Group rooms she no longer leads, and those of them with no lead left now.
+    rooms_left: list[Room] = field(default_factory=list)
+    rooms_without_lead: list[Room] = field(default_factory=list)
+    # 1:1 chats she has left; each stays open, with its history, for a new volunteer.
+    pairings_to_hand_over: list[Pairing] = field(default_factory=list)
+
+
+def leave_lead_places(*, actor: User, person: User, reason: str) -> LeadPlacesLeft:
+    """She is no longer a volunteer: take her out of every room she led and every
+    1:1 chat she ran, and close the sessions she opened.
+
+    Her pairings are NOT ended: a planned ending makes the mum's chat read-only,
+    and the existing hand-over (`hand_over_pairing`) gives an active pairing,
+    its history and its planned ending to a new volunteer. Until then the chat
+    stays open to the mum, her flags still reach the coordinators, and the
+    pairing is listed for hand-over on the volunteers page. Call inside the
+    transaction of the role change; broadcasts go after its commit.
+    """
+    _require(policy.can_manage_rooms(actor))
+    with transaction.atomic():
+        sessions = close_sessions_opened_by(opener=person)
+        now = timezone.now()
+        places = list(
+            Membership.objects.select_for_update()
+            .select_related("room")
+            .filter(user=person, role=Membership.Role.LEAD, removed_at__isnull=True)
+            .order_by("room__name", "pk")
+        )
+        rooms_left, rooms_without_lead = [], []
+        for membership in places:
+            membership.removed_at = now
+            membership.save(update_fields=["removed_at"])
+            room = membership.room
+            if not room.is_direct:
+                rooms_left.append(room)
+                record_audit(
+                    actor=actor,
+                    action=AuditAction.LEAD_UNASSIGNED,
+                    target=person,
+                    reason=reason,
+                    details={"room": room.pk},
+                )
+                if not Membership.objects.filter(
+                    room=room, role=Membership.Role.LEAD, removed_at__isnull=True
+                ).exists():
+                    rooms_without_lead.append(room)
+            broadcast_on_commit(
+                user_group(person.pk), {"type": "chat.room_removed", "room": room.pk}
+            )
+        pairings = list(
+            Pairing.objects.filter(volunteer=person, ended_at__isnull=True)
+            .select_related("member")
+            .order_by("created_at")
+        )
+    return LeadPlacesLeft(
+        sessions=sessions,
+        rooms_left=rooms_left,
+        rooms_without_lead=rooms_without_lead,
+        pairings_to_hand_over=pairings,
+    )
+
+
 # --- Rooms and people (coordinators) -------------------------------------------------
 
 

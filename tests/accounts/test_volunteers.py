@@ -546,3 +546,83 @@ def test_records_dated_in_the_future_are_refused(cora, coordinator, volunteer, a
     assert "Nothing was saved." in response.content.decode()
     assert "can&#x27;t be in the future" in response.content.decode()
     assert not AuditEntry.objects.filter(target_id=str(volunteer.pk)).exists()
+
+
+# --- a role change away from volunteer ----------------------------------------------------
+
+
+def test_a_role_change_away_from_volunteer_leaves_her_rooms_and_hands_over_her_pairings(
+    cora, coordinator, open_room, pairing, mum, volunteer, other_volunteer
+):
+    """She can no longer read or post where she led; the mum's 1:1 stays open (not
+    ended: a planned ending would make it read-only) and is listed for hand-over,
+    and the session she opened closes."""
+    from accounts import services as account_services
+
+    response = cora.post(
+        reverse("staff_person", args=[volunteer.pk]),
+        {"role": Role.MEMBER, "reason": "stepping back"},
+        follow=True,
+    )
+    page = response.content.decode()
+    assert response.redirect_chain[-1][0] == reverse("staff_volunteer", args=[volunteer.pk])
+    assert "need a new volunteer" in page and 'data-testid="handover"' in page
+    assert "1:1 chat with Amy" in page
+    assert "Thursday group" in page  # left with no lead: the coordinator is told
+
+    volunteer.refresh_from_db()
+    assert volunteer.role == Role.MEMBER
+    assert not Membership.objects.filter(
+        user=volunteer, role=Membership.Role.LEAD, removed_at__isnull=True
+    ).exists()
+    for room in (open_room, pairing.room):
+        assert not room_access(volunteer, room, None).can_read
+    assert Session.objects.get(room=open_room).closed_at is not None
+    pairing.refresh_from_db()
+    assert pairing.ended_at is None
+    assert room_access(
+        mum, pairing.room, Membership.objects.get(room=pairing.room, user=mum)
+    ).can_post
+    assert AuditEntry.objects.filter(
+        action=AuditAction.LEAD_UNASSIGNED, target_id=str(volunteer.pk)
+    ).exists()
+    listed = {row.volunteer.pk: row.needs_handover for row in selectors.volunteer_rows()}
+    assert listed[volunteer.pk] == 1
+
+    chat_services.hand_over_pairing(
+        actor=coordinator,
+        pairing_id=pairing.pk,
+        volunteer=other_volunteer,
+        reason="Val stepped back",
+    )
+    pairing.refresh_from_db()
+    assert pairing.volunteer == other_volunteer and pairing.ended_at is None
+    assert volunteer.pk not in {row.volunteer.pk for row in selectors.volunteer_rows()}
+    assert (
+        account_services.change_role(
+            actor=coordinator, person=volunteer, role=Role.VOLUNTEER, reason="back"
+        )
+        is None
+    )
+
+
+def test_a_volunteer_made_coordinator_no_longer_runs_her_1to1_as_its_volunteer(
+    coordinator, pairing, mum, volunteer
+):
+    from accounts import services as account_services
+
+    left = account_services.change_role(
+        actor=coordinator, person=volunteer, role=Role.COORDINATOR, reason="promoted"
+    )
+    assert [p.pk for p in left.pairings_to_hand_over] == [pairing.pk]
+    volunteer.refresh_from_db()
+    access = room_access(
+        volunteer, pairing.room, Membership.objects.get(room=pairing.room, user=volunteer)
+    )
+    # As a coordinator she may read it with a stated reason, never post as the pair.
+    assert not access.can_post and access.needs_reason
+
+
+def test_pausing_a_volunteer_closes_the_session_she_opened(coordinator, open_room, volunteer):
+    pause(coordinator, volunteer)
+    assert Session.objects.get(room=open_room).closed_at is not None

@@ -130,3 +130,76 @@ def test_daily_work_runs_every_ten_minutes_not_at_every_tick(monkeypatch):
     periodic.run_forever(stop=stop, clock=clock, interval=0.001)
     assert [minute for minute, daily in calls if daily] == [0, 10, 20]
     assert len(calls) == 25
+
+
+# --- a session whose opener may no longer lead ------------------------------------------
+
+
+def _expire_dbs_check(volunteer) -> None:
+    from accounts.models import VolunteerRecord
+
+    VolunteerRecord.objects.filter(user=volunteer).update(
+        dbs_expires_on=timezone.localdate() - timedelta(days=1)
+    )
+
+
+async def test_a_session_closes_when_its_openers_dbs_check_expires_and_the_room_is_told(
+    sockets, scheduled_room, volunteer, mum
+):
+    session = await in_db_thread(services.open_session)(actor=volunteer, room_id=scheduled_room.pk)
+    amy = await sockets(mum)
+    await amy.join(scheduled_room.pk)
+    await in_db_thread(_expire_dbs_check)(volunteer)
+
+    done = await in_db_thread(periodic.run_once)(
+        clock=lambda: timezone.now() + timedelta(minutes=1), daily_work=False
+    )
+    assert done["sessions_closed_opener_uncleared"] == 1
+    assert await amy.receive_until("session") == {
+        "type": "session",
+        "room": scheduled_room.pk,
+        "open": False,
+    }
+    assert (await Session.objects.aget(pk=session.pk)).closed_at is not None
+
+
+async def test_a_paused_volunteers_open_session_closes_at_once_and_members_are_told(
+    sockets, scheduled_room, volunteer, mum, coordinator
+):
+    from accounts import volunteers
+
+    session = await in_db_thread(services.open_session)(actor=volunteer, room_id=scheduled_room.pk)
+    amy = await sockets(mum)
+    await amy.join(scheduled_room.pk)
+    await in_db_thread(volunteers.change_status)(
+        actor=coordinator, volunteer=volunteer, status="paused", reason="a break"
+    )
+    assert await amy.receive_until("session") == {
+        "type": "session",
+        "room": scheduled_room.pk,
+        "open": False,
+    }
+    assert (await Session.objects.aget(pk=session.pk)).closed_at is not None
+
+
+async def test_a_session_with_an_unacknowledged_red_stays_open_when_its_opener_lapses(
+    sockets, scheduled_room, volunteer, mum, coordinator
+):
+    """SAFEGUARDING.md: a session cannot close while a RED flag in it is
+    unacknowledged; coordinators are told, as for a scheduled end."""
+    import uuid
+
+    session = await in_db_thread(services.open_session)(actor=volunteer, room_id=scheduled_room.pk)
+    await in_db_thread(services.send_message)(
+        author=mum, room_id=scheduled_room.pk, client_id=uuid.uuid4(), body="I want to end it all"
+    )
+    cora = await sockets(coordinator)
+    await in_db_thread(_expire_dbs_check)(volunteer)
+
+    done = await in_db_thread(periodic.run_once)(clock=timezone.now, daily_work=False)
+    assert done["sessions_closed_opener_uncleared"] == 0
+    assert await cora.receive_until("session_held_open") == {
+        "type": "session_held_open",
+        "room": scheduled_room.pk,
+    }
+    assert (await Session.objects.aget(pk=session.pk)).closed_at is None
