@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from accounts import reminders
 from chat import services
+from intake.retention import anonymise_closed_referrals
 from moderation import services as moderation_services
 from outcomes.services import plan_questionnaires
 
@@ -31,9 +32,9 @@ Clock = Callable[[], datetime]
 def run_once(*, clock: Clock = timezone.now, daily_work: bool = True) -> dict[str, int]:
     """Run every periodic job once at the clock's time; returns what each did.
 
-    `daily_work` (volunteer reminders, planning questionnaires) is work on the
-    scale of days: `run_forever` does it every VILLAGE_DAILY_WORK_MINUTES, not
-    at every tick.
+    `daily_work` (volunteer reminders, planning questionnaires, the referral
+    retention rule) is work on the scale of days: `run_forever` does it every
+    VILLAGE_DAILY_WORK_MINUTES, not at every tick.
     """
     now = clock()
     closed = services.close_due_sessions(now=now)
@@ -53,7 +54,7 @@ def run_once(*, clock: Clock = timezone.now, daily_work: bool = True) -> dict[st
         log.warning(
             "%s RED flag(s) unacknowledged for 5 minutes: coordinators alerted again", realerted
         )
-    reminded = asked = 0
+    reminded = asked = anonymised = 0
     if daily_work:
         reminded = reminders.send_due_reminders(today=timezone.localdate(now))
         if reminded:
@@ -61,12 +62,16 @@ def run_once(*, clock: Clock = timezone.now, daily_work: bool = True) -> dict[st
         asked = plan_questionnaires(now=now)
         if asked:
             log.info("%s questionnaire(s) or survey(s) now due", asked)
+        anonymised = anonymise_closed_referrals(now=now)
+        if anonymised:
+            log.info("%s closed referral(s) anonymised by the retention rule", anonymised)
     return {
         "sessions_closed": len(closed),
         "sessions_closed_opener_uncleared": len(uncleared.closed),
         "red_flags_realerted": realerted,
         "reminders_sent": reminded,
         "outcomes_asked": asked,
+        "referrals_anonymised": anonymised,
     }
 
 

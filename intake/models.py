@@ -86,6 +86,8 @@ class Referral(models.Model):
         blank=True,
         related_name="referral",
     )
+    # Set when the retention rule removed what identifies her (intake.retention).
+    anonymised_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["urgency", "created_at"]

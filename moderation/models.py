@@ -53,6 +53,7 @@ class AuditAction:
     REFERRAL_DECLINED = "referral_declined"
     REFERRAL_JOINED = "referral_joined"
     REFERRER_TOLD_OUTCOME = "referrer_told_outcome"
+    REFERRAL_ANONYMISED = "referral_anonymised"
     VOLUNTEER_STATUS_CHANGED = "volunteer_status_changed"
     VOLUNTEER_CHECKS_CHANGED = "volunteer_checks_changed"
     DBS_CHECK_RECORDED = "dbs_check_recorded"

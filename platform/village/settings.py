@@ -346,6 +346,10 @@ VILLAGE_REFERRALS_PER_ADDRESS_PER_HOUR = env.int(
 )
 # Days a referral's sign-up link stays usable.
 VILLAGE_REFERRAL_INVITATION_DAYS = env.int("VILLAGE_REFERRAL_INVITATION_DAYS", default=28)
+# A referral that never led to an account (declined, or its invitation never
+# used) is anonymised this many days after it closed, unless a flag about it is
+# open (intake.retention, run by the periodic daily work). 365: twelve months.
+VILLAGE_REFERRAL_RETENTION_DAYS = env.int("VILLAGE_REFERRAL_RETENTION_DAYS", default=365)
 # Coordinators are reminded this many days before a volunteer's DBS check expires.
 VILLAGE_DBS_REMINDER_DAYS = env.int("VILLAGE_DBS_REMINDER_DAYS", default=30)
 # A volunteer is due supervision this many days after her last one.
