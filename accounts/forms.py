@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from allauth.account.forms import SignupForm
 from django import forms
@@ -50,14 +51,13 @@ def clean_phone(value: str) -> str:
     return value
 
 
-class MemberSignupForm(SignupForm):
-    """Signup for mums: eligibility, referral, private details and consent."""
+class EligibilityForm(forms.Form):
+    """The first step of signing up: is Village for her? Nothing is stored yet.
 
-    display_name = forms.CharField(
-        max_length=40,
-        label="Display name",
-        help_text="Others in Village see this name. It doesn't have to be your real name.",
-    )
+    After validation, `ineligible` is True when her child is two or over: the
+    page then says kindly where else to go.
+    """
+
     stage = forms.ChoiceField(choices=Stage.choices, widget=forms.RadioSelect, label="Are you…")
     due_date = forms.DateField(
         required=False, widget=DateInput, label="Due date", help_text="If you're pregnant."
@@ -71,62 +71,10 @@ class MemberSignupForm(SignupForm):
     referral_source = forms.ChoiceField(
         choices=ReferralSource.choices, label="How did you hear about us?"
     )
-    real_name = forms.CharField(max_length=120, label="Your full name")
-    phone = forms.CharField(max_length=32, label="Your phone number")
-    postcode = forms.CharField(max_length=10, label="Your postcode")
-    gp_practice = forms.CharField(max_length=120, label="Your GP practice")
-    emergency_contact_name = forms.CharField(max_length=120, label="Emergency contact's name")
-    emergency_contact_phone = forms.CharField(max_length=32, label="Emergency contact's phone")
-    health_consent = forms.BooleanField(required=True, label=HEALTH_DATA_CONSENT_TEXT)
-
-    field_order = [
-        "display_name",
-        "email",
-        "password1",
-        "password2",
-        "stage",
-        "due_date",
-        "baby_birth_date",
-        "referral_source",
-        "real_name",
-        "phone",
-        "postcode",
-        "gp_practice",
-        "emergency_contact_name",
-        "emergency_contact_phone",
-        "health_consent",
-    ]
-    private_fields = (
-        "real_name",
-        "phone",
-        "postcode",
-        "gp_practice",
-        "emergency_contact_name",
-        "emergency_contact_phone",
-    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        # Set when the person is not eligible: the page then says where to go.
         self.ineligible = False
-        self.fields["health_consent"].error_messages["required"] = (
-            "We need your consent to keep what you share, to support you safely."
-        )
-
-    def clean_display_name(self) -> str:
-        return clean_display_name(self.cleaned_data["display_name"])
-
-    def clean_postcode(self) -> str:
-        postcode = " ".join(self.cleaned_data["postcode"].upper().split())
-        if not UK_POSTCODE.match(postcode):
-            raise forms.ValidationError("Please enter a UK postcode, like SW1A 1AA.")
-        return postcode
-
-    def clean_phone(self) -> str:
-        return clean_phone(self.cleaned_data["phone"])
-
-    def clean_emergency_contact_phone(self) -> str:
-        return clean_phone(self.cleaned_data["emergency_contact_phone"])
 
     def clean(self):
         cleaned = super().clean()
@@ -149,21 +97,145 @@ class MemberSignupForm(SignupForm):
                 self.add_error(field, result.reason)
         return cleaned
 
+    def answers(self) -> dict:
+        """What the next steps need, as session-safe values (ISO dates)."""
+        data = self.cleaned_data
+        pregnant = data["stage"] == Stage.PREGNANT
+        due, born = data.get("due_date"), data.get("baby_birth_date")
+        return {
+            "stage": data["stage"],
+            "due_date": due.isoformat() if pregnant and due else "",
+            "baby_birth_date": born.isoformat() if not pregnant and born else "",
+            "referral_source": data["referral_source"],
+        }
+
+
+class MemberSignupForm(SignupForm):
+    """The account step of a mum's sign-up: email, password and display name.
+
+    Her eligibility answers come from the step before (`eligibility`, kept in
+    her session). Her private safeguarding details and health-data consent
+    are asked only after her address is proven (`PrivateDetailsForm`), so
+    that someone who registers her address first leaves nothing on her
+    account that she did not enter herself. `fixed_email`, from her referral
+    link, is the only address the account may have.
+    """
+
+    display_name = forms.CharField(
+        max_length=40,
+        label="Display name",
+        help_text="Others in Village see this name. It doesn't have to be your real name.",
+    )
+
+    field_order = ["email", "password1", "password2", "display_name"]
+
+    def __init__(self, *args, eligibility: dict | None = None, fixed_email: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.eligibility = eligibility
+        if fixed_email:
+            # Her referral's link went to this address: the account is for it alone.
+            email = self.fields["email"]
+            email.disabled = True
+            email.initial = fixed_email
+            self.initial["email"] = fixed_email
+            email.help_text = "Your invitation was sent here, so your account uses it."
+
+    def clean_display_name(self) -> str:
+        return clean_display_name(self.cleaned_data["display_name"])
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.eligibility:
+            raise forms.ValidationError(
+                "Please start again from the first step: we need to know a little about you first."
+            )
+        return cleaned
+
     def save(self, request):
+        answers = self.eligibility or {}
         with transaction.atomic():
             user = super().save(request)
             services.complete_member_signup(
                 user=user,
                 display_name=self.cleaned_data["display_name"],
-                stage=self.cleaned_data["stage"],
-                due_date=self.cleaned_data.get("due_date"),
-                baby_birth_date=self.cleaned_data.get("baby_birth_date"),
-                referral_source=self.cleaned_data["referral_source"],
-                safeguarding=services.SafeguardingInput(
-                    **{name: self.cleaned_data[name] for name in self.private_fields}
-                ),
+                stage=answers["stage"],
+                due_date=_iso_date(answers.get("due_date")),
+                baby_birth_date=_iso_date(answers.get("baby_birth_date")),
+                referral_source=answers["referral_source"],
             )
         return user
+
+
+def _iso_date(value: str | None):
+    return date.fromisoformat(value) if value else None
+
+
+class PrivateDetailsForm(forms.Form):
+    """Her private safeguarding details and health-data consent, once her address is proven."""
+
+    real_name = forms.CharField(max_length=120, label="Your full name")
+    phone = forms.CharField(max_length=32, label="Your phone number")
+    postcode = forms.CharField(max_length=10, label="Your postcode")
+    gp_practice = forms.CharField(max_length=120, label="Your GP practice")
+    emergency_contact_name = forms.CharField(max_length=120, label="Emergency contact's name")
+    emergency_contact_phone = forms.CharField(max_length=32, label="Emergency contact's phone")
+    health_consent = forms.BooleanField(
+        required=True,
+        label=HEALTH_DATA_CONSENT_TEXT,
+        error_messages={
+            "required": "We need your consent to keep what you share, to support you safely."
+        },
+    )
+
+    private_fields = (
+        "real_name",
+        "phone",
+        "postcode",
+        "gp_practice",
+        "emergency_contact_name",
+        "emergency_contact_phone",
+    )
+
+    def clean_postcode(self) -> str:
+        postcode = " ".join(self.cleaned_data["postcode"].upper().split())
+        if not UK_POSTCODE.match(postcode):
+            raise forms.ValidationError("Please enter a UK postcode, like SW1A 1AA.")
+        return postcode
+
+    def clean_phone(self) -> str:
+        return clean_phone(self.cleaned_data["phone"])
+
+    def clean_emergency_contact_phone(self) -> str:
+        return clean_phone(self.cleaned_data["emergency_contact_phone"])
+
+    def safeguarding(self) -> services.SafeguardingInput:
+        return services.SafeguardingInput(
+            **{name: self.cleaned_data[name].strip() for name in self.private_fields}
+        )
+
+
+class ConfirmWithPasswordForm(forms.Form):
+    """Confirming an address away from the browser that signed up: her password too.
+
+    The link alone proves only that someone can read the mailbox; the password
+    alone, only that someone chose it. Together they are the person who
+    signed up, and the address is hers.
+    """
+
+    password = forms.CharField(widget=forms.PasswordInput, label="Your password")
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_password(self) -> str:
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError(
+                "That password isn't right. If you didn't sign up, or you've forgotten it, "
+                "you can set a new one with “Forgotten your password?”."
+            )
+        return password
 
 
 class ProfileForm(forms.Form):

@@ -11,7 +11,7 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Q
 from django.utils import timezone
 
-from accounts.models import Role, User, VolunteerStatus
+from accounts.models import Role, SafeguardingDetails, User, VolunteerStatus
 
 
 def is_active_person(user) -> bool:
@@ -51,6 +51,23 @@ def can_change_role(actor, *, person: User, role: str) -> bool:
 
 def can_view_safeguarding_details(actor, *, member: User) -> bool:
     return can_use_staff_pages(actor) and member.role == Role.MEMBER
+
+
+def needs_private_details(user) -> bool:
+    """A member who has not yet given her private safeguarding details and consent.
+
+    She gives them herself once her address is proven; the pages that rely
+    on them send her to that step first.
+    """
+    return (
+        is_active_person(user)
+        and user.role == Role.MEMBER
+        and not SafeguardingDetails.objects.filter(member=user).exists()
+    )
+
+
+def may_give_private_details(user) -> bool:
+    return needs_private_details(user)
 
 
 def may_open_socket(user) -> bool:
@@ -111,6 +128,28 @@ def why_not_cleared(user, *, today: date | None = None) -> str:
     if record.dbs_expires_on is None:
         return "No DBS check is recorded."
     return f"Her DBS check expired on {record.dbs_expires_on:%-d %B %Y}."
+
+
+def why_not_cleared_for_her(user, *, today: date | None = None) -> str:
+    """`why_not_cleared` in words for the volunteer herself ("" if she is cleared,
+    or not a volunteer): shown where a page she used to have is closed to her."""
+    if not is_active_person(user) or user.role != Role.VOLUNTEER:
+        return ""
+    if is_cleared_volunteer(user, today=today):
+        return ""
+    try:
+        record = user.volunteer_record
+    except ObjectDoesNotExist:
+        return "Your volunteer record hasn't been started yet."
+    if record.status == VolunteerStatus.PAUSED:
+        return "Your volunteering is paused at the moment."
+    if record.status == VolunteerStatus.LEFT:
+        return "Your volunteering with us has ended."
+    if record.status in (VolunteerStatus.APPLYING, VolunteerStatus.IN_TRAINING):
+        return "Your checks and training aren't finished yet."
+    if record.dbs_expires_on is None:
+        return "We don't have a DBS check recorded for you yet."
+    return f"Your DBS check expired on {record.dbs_expires_on:%-d %B %Y}."
 
 
 def can_manage_volunteers(user) -> bool:

@@ -53,12 +53,13 @@ def complete_member_signup(
     due_date: date | None,
     baby_birth_date: date | None,
     referral_source: str,
-    safeguarding: SafeguardingInput,
 ) -> None:
-    """Finish a new member's account: profile, private details and consent.
+    """Finish a new member's account: her display name and eligibility profile.
 
     Call in the same transaction that created `user`. Eligibility has been
-    checked by the form; the consent recorded is the current version.
+    checked by the sign-up's first step. Her private details and consent are
+    not asked here: they wait until her address is proven
+    (`give_private_details`).
     """
     with transaction.atomic():
         user.display_name = display_name
@@ -71,8 +72,24 @@ def complete_member_signup(
             baby_birth_date=baby_birth_date if stage == Stage.BABY else None,
             referral_source=referral_source,
         )
-        SafeguardingDetails.objects.create(member=user, **safeguarding.__dict__)
+
+
+def give_private_details(*, user: User, safeguarding: SafeguardingInput) -> SafeguardingDetails:
+    """Store a member's private safeguarding details and her health-data consent.
+
+    Only for a member whose address is verified and who has none yet: the
+    details must be hers, entered by her, and are changed afterwards only
+    through a coordinator. Raises AccountError otherwise.
+    """
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=user.pk)
+        if not policy.may_give_private_details(user):
+            raise AccountError("Your private details are saved already.")
+        if not EmailAddress.objects.filter(user=user, email__iexact=user.email, verified=True):
+            raise AccountError("Please confirm your email address first.")
+        details = SafeguardingDetails.objects.create(member=user, **safeguarding.__dict__)
         _give_health_consent(user)
+    return details
 
 
 def _give_health_consent(user: User) -> HealthDataConsent:

@@ -6,54 +6,177 @@ from functools import wraps
 
 from allauth.account import views as allauth_views
 from allauth.account.adapter import get_adapter
+from allauth.account.internal.flows.login import perform_login, record_authentication
+from allauth.account.models import Login
+from allauth.core import ratelimit
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from accounts import data_rights, policy, selectors, services
+from accounts import data_rights, policy, selectors, services, signup
 from accounts.forms import (
     AcceptInvitationForm,
     CloseAccountForm,
+    ConfirmWithPasswordForm,
+    EligibilityForm,
     InvitationForm,
+    PrivateDetailsForm,
     ProfileForm,
     RoleChangeForm,
     SafeguardingAccessForm,
 )
 from accounts.models import Invitation, Role, User
-
-# What another part of Village (a referral's sign-up link) knows about a new
-# member already: initial values for the signup form, kept in her session.
-SIGNUP_PREFILL_SESSION_KEY = "village_signup_prefill"
+from accounts.signup import SIGNUP_PREFILL_SESSION_KEY  # noqa: F401 - the join link's key
 
 
 class MemberSignupView(allauth_views.SignupView):
-    """allauth's signup, with the form filled in from a referral where there is one."""
+    """The account step of a mum's sign-up (after eligibility; see accounts.signup)."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated and not request.session.get(
+            signup.ELIGIBILITY_SESSION_KEY
+        ):
+            # The first step comes first: is Village for her?
+            return redirect("account_signup")
+        return super().dispatch(request, *args, **kwargs)
+
+    def _prefill(self) -> dict:
+        return self.request.session.get(signup.SIGNUP_PREFILL_SESSION_KEY) or {}
 
     def get_initial(self) -> dict:
         initial = super().get_initial()
-        initial.update(self.request.session.get(SIGNUP_PREFILL_SESSION_KEY) or {})
+        initial.update({k: v for k, v in self._prefill().items() if k in ("email", "display_name")})
         return initial
+
+    def get_form_kwargs(self) -> dict:
+        kwargs = super().get_form_kwargs()
+        kwargs["eligibility"] = self.request.session.get(signup.ELIGIBILITY_SESSION_KEY)
+        # Only a referral's link prefills the address, and then it is the only one.
+        kwargs["fixed_email"] = self._prefill().get("email", "")
+        return kwargs
 
     def form_valid(self, form):
         # An address known to be hers (from her invitation link) counts as
-        # verified only if she keeps it. If she chose another (someone may
-        # read the first), the first must not be added to her account at all.
+        # verified only if she keeps it. If another were used (someone may
+        # read the first), the first must not be added to the account at all.
         adapter = get_adapter(self.request)
         stashed = self.request.session.get("account_verified_email")
         if stashed and stashed.lower() != form.cleaned_data["email"].lower():
             adapter.unstash_verified_email(self.request)
-        self.request.session.pop(SIGNUP_PREFILL_SESSION_KEY, None)
-        return super().form_valid(form)
+        self.request.session.pop(signup.SIGNUP_PREFILL_SESSION_KEY, None)
+        self.request.session.pop(signup.ELIGIBILITY_SESSION_KEY, None)
+        response = super().form_valid(form)
+        if getattr(self, "user", None) is not None:
+            self.request.session[signup.SIGNED_UP_SESSION_KEY] = self.user.pk
+        return response
 
 
 member_signup = MemberSignupView.as_view()
+
+
+def signup_eligibility(request):
+    """The first step of signing up: is Village for her? Nothing is stored."""
+    if request.user.is_authenticated:
+        return redirect("home")
+    prefill = request.session.get(signup.SIGNUP_PREFILL_SESSION_KEY) or {}
+    initial = request.session.get(signup.ELIGIBILITY_SESSION_KEY) or {
+        name: prefill[name] for name in EligibilityForm.base_fields if prefill.get(name)
+    }
+    form = EligibilityForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        request.session[signup.ELIGIBILITY_SESSION_KEY] = form.answers()
+        return redirect("member_signup_account")
+    return render(request, "accounts/signup_eligibility.html", {"form": form})
+
+
+@login_required
+def private_details(request):
+    """The last step of signing up: her private details and consent, now that her
+    address is proven. Then on to where she was going."""
+    next_url = request.POST.get("next") or request.GET.get("next") or ""
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        next_url = ""
+    if not policy.needs_private_details(request.user):
+        return redirect(next_url or "home")
+    form = PrivateDetailsForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.give_private_details(user=request.user, safeguarding=form.safeguarding())
+        except services.AccountError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, "Thank you. Welcome to Village.")
+            return redirect(next_url or "home")
+    return render(
+        request,
+        "accounts/private_details.html",
+        {"form": form, "next": next_url},
+        status=400 if form.errors else 200,
+    )
+
+
+class ConfirmEmailView(allauth_views.ConfirmEmailView):
+    """allauth's confirmation page; away from the browser that signed up, it asks for
+    her password as well, and only then confirms the address and logs her in.
+
+    In the browser that signed up, allauth logs her in on confirmation
+    (ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION: its login stage is in that session
+    only). Elsewhere the link alone would confirm an address for whoever chose
+    the password: someone who registered her address first.
+    """
+
+    def _asks_for_password(self) -> bool:
+        if self.object is None:
+            return False
+        owner_id = self.object.email_address.user_id
+        if self.request.user.is_authenticated and self.request.user.pk == owner_id:
+            return False
+        return self.request.session.get(signup.SIGNED_UP_SESSION_KEY) != owner_id
+
+    def get_context_data(self, **kwargs) -> dict:
+        password_form = kwargs.pop("password_form", None)
+        context = super().get_context_data(**kwargs)
+        if self._asks_for_password():
+            context["password_form"] = password_form or ConfirmWithPasswordForm(
+                user=self.object.email_address.user
+            )
+        return context
+
+    def post(self, *args, **kwargs):
+        try:
+            self.object = self.get_object()
+        except Http404:
+            self.object = None
+        if not self._asks_for_password():
+            return super().post(*args, **kwargs)
+        address = self.object.email_address
+        form = ConfirmWithPasswordForm(self.request.POST, user=address.user)
+        if not ratelimit.consume(self.request, action="login_failed", key=address.email.lower()):
+            form.is_valid()
+            form.errors.clear()
+            form.add_error(None, "Too many tries. Please wait a few minutes and try again.")
+            return self.render_to_response(self.get_context_data(password_form=form), status=429)
+        if not form.is_valid():
+            return self.render_to_response(self.get_context_data(password_form=form), status=400)
+        response = super().post(*args, **kwargs)
+        address.refresh_from_db()
+        if self.request.user.is_authenticated or not address.verified:
+            return response
+        record_authentication(self.request, address.user, method="password", email=address.email)
+        return perform_login(self.request, Login(user=address.user, email=address.email))
+
+
+confirm_email = ConfirmEmailView.as_view()
 
 
 def staff_page(view):

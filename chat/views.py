@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import render
 
+from accounts.signup import private_details_first
 from chat import periodic, policy, services
 from chat.selectors import next_session_start, rooms_for
 from moderation.selectors import unseen_warnings
@@ -20,6 +21,7 @@ class OpenDirectChatForm(forms.Form):
     )
 
 
+@private_details_first
 def home(request):
     """Signed-in people see their rooms; visitors see what Village is."""
     periodic.start_in_web_process()
@@ -42,6 +44,7 @@ def home(request):
 
 
 @login_required
+@private_details_first
 def room(request, room_id: int):
     """The live room. Someone else's 1:1 opens only with a stated reason (audited on join)."""
     try:

@@ -100,6 +100,12 @@ def referral_rate_key(client_address: str) -> str:
     return f"intake:referrals:{digest}"
 
 
+def urgent_self_referral_rate_key(client_address: str) -> str:
+    """The cache key counting an address's self-referrals that said "yes" on the screen."""
+    digest = hashlib.sha256(client_address.encode()).hexdigest()[:32]
+    return f"intake:urgent-self-referrals:{digest}"
+
+
 def referral_limit_reached(*, client_address: str) -> bool:
     """Whether this address has sent its referrals for the hour already."""
     try:

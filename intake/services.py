@@ -26,7 +26,7 @@ from accounts.models import MemberProfile, User
 from intake import policy
 from intake.models import Referral
 from intake.screen import SCREEN_CATEGORIES, SCREEN_QUESTIONS
-from intake.selectors import referral_rate_key
+from intake.selectors import referral_rate_key, urgent_self_referral_rate_key
 from moderation.models import AuditAction
 from moderation.services import flag_referral, record_audit
 
@@ -135,6 +135,32 @@ def take_referral_slot(*, client_address: str) -> bool:
                 continue
     except Exception:  # noqa: BLE001 - any cache failure fails open
         log.warning("referral rate limit unavailable; letting the referral through")
+    return True
+
+
+URGENT_SELF_REFERRAL_WINDOW_SECONDS = 24 * 60 * 60
+
+
+def take_urgent_self_referral_slot(*, client_address: str) -> bool:
+    """Count one self-referral that said "yes" on the safety screen from this address;
+    False when the address is over its daily limit.
+
+    Each such referral pages every coordinator (a RED flag), so one address
+    may raise only VILLAGE_URGENT_SELF_REFERRALS_PER_ADDRESS_PER_DAY of them;
+    beyond that the page still shows her the crisis steps, and nothing is
+    raised. A cache that is down lets the referral through, as above.
+    """
+    limit = settings.VILLAGE_URGENT_SELF_REFERRALS_PER_ADDRESS_PER_DAY
+    key = urgent_self_referral_rate_key(client_address)
+    try:
+        for _attempt in range(2):
+            cache.add(key, 0, timeout=URGENT_SELF_REFERRAL_WINDOW_SECONDS)
+            try:
+                return cache.incr(key) <= limit
+            except ValueError:  # expired between add and incr: start again
+                continue
+    except Exception:  # noqa: BLE001 - any cache failure fails open
+        log.warning("urgent self-referral limit unavailable; letting the referral through")
     return True
 
 

@@ -72,14 +72,26 @@ def refer(request):
         )
     if not services.take_referral_slot(client_address=address):
         return _too_many(request)
+    if (
+        form.is_self_referral
+        and form.screen_said_yes
+        and not services.take_urgent_self_referral_slot(client_address=address)
+    ):
+        # Over this address's limit: she still sees what to do now; nothing is raised.
+        return _done(request, urgent=True, self_referral=True, raised=False)
     referral = services.submit_referral(details=form.details(), eligible=not form.ineligible)
     return _done(
         request, urgent=referral.screened_positive, self_referral=referral.is_self_referral
     )
 
 
-def _done(request, *, urgent: bool, self_referral: bool):
-    request.session[OUTCOME_SESSION_KEY] = {"urgent": urgent, "self_referral": self_referral}
+def _done(request, *, urgent: bool, self_referral: bool, raised: bool = True):
+    request.session[OUTCOME_SESSION_KEY] = {
+        "urgent": urgent,
+        "self_referral": self_referral,
+        # Whether the team was told (False beyond the address's limit of urgent ones).
+        "raised": raised,
+    }
     return redirect("refer_urgent" if urgent else "refer_thanks")
 
 
@@ -111,7 +123,8 @@ def refer_urgent(request):
         "intake/urgent.html",
         {
             "self_referral": outcome["self_referral"],
-            "card": crisis_card_for(after_flag=True),
+            "raised": outcome.get("raised", True),
+            "card": crisis_card_for(after_flag=outcome.get("raised", True)),
         },
     )
 

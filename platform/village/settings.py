@@ -204,7 +204,9 @@ ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_FORMS = {"signup": "accounts.forms.MemberSignupForm"}
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
-ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = False
+# Logs her in on confirmation only in the browser that signed up (allauth keeps
+# the pending login in that session); elsewhere the page asks for her password.
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
@@ -343,6 +345,11 @@ VILLAGE_MAX_SOCKETS_PER_PERSON = env.int("VILLAGE_MAX_SOCKETS_PER_PERSON", defau
 # Generous: a whole NHS trust's staff may reach the internet from one address.
 VILLAGE_REFERRALS_PER_ADDRESS_PER_HOUR = env.int(
     "VILLAGE_REFERRALS_PER_ADDRESS_PER_HOUR", default=20
+)
+# Self-referrals answering "yes" on the safety screen (each pages every coordinator)
+# that one address may send in 24 hours; beyond it she sees the crisis steps only.
+VILLAGE_URGENT_SELF_REFERRALS_PER_ADDRESS_PER_DAY = env.int(
+    "VILLAGE_URGENT_SELF_REFERRALS_PER_ADDRESS_PER_DAY", default=3
 )
 # Days a referral's sign-up link stays usable.
 VILLAGE_REFERRAL_INVITATION_DAYS = env.int("VILLAGE_REFERRAL_INVITATION_DAYS", default=28)

@@ -16,7 +16,20 @@ urlpatterns = [
     path("rooms/<int:room_id>/", chat_views.room, name="room"),
     path("staff/rooms/", include("chat.staff_urls")),
     path("help/", moderation_views.crisis_card_page, name="crisis_card"),
-    path("accounts/signup/", account_views.member_signup, name="account_signup"),
+    # A mum's sign-up, in its order (accounts.signup): eligibility, account, then
+    # (after the emailed link) her private details.
+    path("accounts/signup/", account_views.signup_eligibility, name="account_signup"),
+    path("accounts/signup/account/", account_views.member_signup, name="member_signup_account"),
+    path(
+        "accounts/signup/details/",
+        account_views.private_details,
+        name="member_private_details",
+    ),
+    path(
+        "accounts/confirm-email/<str:key>/",
+        account_views.confirm_email,
+        name="account_confirm_email",
+    ),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("staff/", include("accounts.staff_urls")),

@@ -1,8 +1,10 @@
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
+from django.utils import timezone
 
 from accounts.eligibility import check_eligibility
+from accounts.forms import EligibilityForm
 
 TODAY = date(2026, 11, 26)
 
@@ -55,3 +57,44 @@ def test_missing_dates_are_asked_for():
             pregnant=False, due_date=None, baby_birth_date=None, today=TODAY
         ).reason
     )
+
+
+# --- the first step of signing up ------------------------------------------------------
+
+
+def test_the_first_step_asks_only_whether_village_is_for_her():
+    assert list(EligibilityForm.base_fields) == [
+        "stage",
+        "due_date",
+        "baby_birth_date",
+        "referral_source",
+    ]
+
+
+def test_the_first_step_keeps_only_the_date_that_goes_with_her_stage():
+    form = EligibilityForm(
+        {
+            "stage": "pregnant",
+            "due_date": "2099-01-01",
+            "baby_birth_date": "2020-01-01",
+            "referral_source": "self",
+        }
+    )
+    # A due date this far ahead is a mistake to correct: the step says so.
+    assert not form.is_valid() and "check" in form.errors["due_date"][0]
+    due = timezone.localdate() + timedelta(days=60)
+    form = EligibilityForm(
+        {
+            "stage": "pregnant",
+            "due_date": due.isoformat(),
+            "baby_birth_date": "2020-01-01",
+            "referral_source": "self",
+        }
+    )
+    assert form.is_valid()
+    assert form.answers() == {
+        "stage": "pregnant",
+        "due_date": due.isoformat(),
+        "baby_birth_date": "",
+        "referral_source": "self",
+    }

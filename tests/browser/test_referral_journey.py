@@ -66,19 +66,26 @@ def accept(page) -> None:
 def sign_up_from_link(page, link) -> None:
     page.goto(link)
     expect(page.get_by_role("heading", name="Join Village")).to_be_visible()
-    # What the referral knew is filled in already.
-    expect(page.get_by_label("Email")).to_have_value(MUM_EMAIL)
+    # What the referral knew is filled in already, starting with the first step.
     expect(page.get_by_label("I have a baby or toddler")).to_be_checked()
     expect(page.get_by_label("Your baby's date of birth")).to_have_value(BIRTH.isoformat())
     expect(page.get_by_label("How did you hear about us?")).to_have_value("health_visitor")
+    fits_the_phone(page)
+    page.get_by_role("button", name="Next: your account").click()
 
-    page.get_by_label("Display name").fill("Rosie")
+    # Her account is for the address her invitation went to, and no other.
+    expect(page.get_by_label("Email")).to_have_value(MUM_EMAIL)
+    expect(page.get_by_label("Email")).to_be_disabled()
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_label("Password (again)").fill(PASSWORD)
-    fill_private_details(page)
+    page.get_by_label("Display name").fill("Rosie")
+    fits_the_phone(page)
     page.get_by_role("button", name="Create my account").click()
 
-    # Straight in: the link proved the address is hers, so no verification step.
+    # Straight on: the link proved the address is hers, so no verification step.
+    expect(page.get_by_role("heading", name="Keeping you safe")).to_be_visible()
+    fill_private_details(page)
+    page.get_by_role("button", name="Save and continue").click()
     expect(page.get_by_role("heading", name="Hello, Rosie")).to_be_visible()
     fits_the_phone(page)
 

@@ -30,26 +30,33 @@ def text(response) -> str:
 
 
 def signup_data(**changes) -> dict:
-    """What she types into the sign-up form (the rest is filled in from the referral)."""
+    """What she types into the account step (the address is her referral's)."""
     data = {
         "display_name": "Rosie",
         "email": MUM_EMAIL,
         "password1": "a long and unusual passphrase",
         "password2": "a long and unusual passphrase",
+    }
+    data.update(changes)
+    return data
+
+
+def eligibility_data(**changes) -> dict:
+    data = {
         "stage": "baby",
         "baby_birth_date": BIRTH.isoformat(),
         "due_date": "",
         "referral_source": "health_visitor",
-        "real_name": "Rosalind Smith",
-        "phone": "07700 900123",
-        "postcode": "LS1 4AP",
-        "gp_practice": "Park Surgery",
-        "emergency_contact_name": "Tom Smith",
-        "emergency_contact_phone": "07700 900456",
-        "health_consent": "on",
     }
     data.update(changes)
     return data
+
+
+def join(client, link, *, eligibility=None, **account):
+    """Her link, then the first two steps of signing up."""
+    client.get(link)
+    client.post(reverse("account_signup"), eligibility or eligibility_data())
+    return client.post(reverse("member_signup_account"), signup_data(**account))
 
 
 @pytest.fixture
@@ -75,15 +82,18 @@ def test_accepted_mum_signs_up_from_her_link_is_logged_in_and_her_referral_is_re
     response = client.get(link)
     assert response.status_code == 302 and response.url == reverse("account_signup")
 
-    # The sign-up form is filled in from the referral.
+    # The first step is filled in from the referral.
     form = client.get(response.url).context["form"]
-    assert form.initial["email"] == MUM_EMAIL
     assert form.initial["stage"] == "baby"
     assert form.initial["baby_birth_date"] == BIRTH.isoformat()
     assert form.initial["referral_source"] == "health_visitor"
 
     # She may pick another answer to "how did you hear": the referral knows better.
-    response = client.post(reverse("account_signup"), signup_data(referral_source="self"))
+    response = client.post(reverse("account_signup"), eligibility_data(referral_source="self"))
+    assert response.url == reverse("member_signup_account")
+    form = client.get(response.url).context["form"]
+    assert form.initial["email"] == MUM_EMAIL
+    response = client.post(reverse("member_signup_account"), signup_data())
     assert response.status_code == 302 and response.url == reverse("home")
 
     user = User.objects.get(email=MUM_EMAIL)
@@ -91,6 +101,21 @@ def test_accepted_mum_signs_up_from_her_link_is_logged_in_and_her_referral_is_re
     # Logged in at once: the link proved the address is hers.
     assert client.session["_auth_user_id"] == str(user.pk)
     assert EmailAddress.objects.get(user=user).verified
+    # Her private details come next, then her rooms.
+    response = client.get(reverse("home"))
+    assert response.url.startswith(reverse("member_private_details"))
+    client.post(
+        reverse("member_private_details"),
+        {
+            "real_name": "Rosalind Smith",
+            "phone": "07700 900123",
+            "postcode": "LS1 4AP",
+            "gp_practice": "Park Surgery",
+            "emergency_contact_name": "Tom Smith",
+            "emergency_contact_phone": "07700 900456",
+            "health_consent": "on",
+        },
+    )
     assert "Hello, Rosie" in text(client.get(reverse("home")))
 
     profile = MemberProfile.objects.get(user=user)
@@ -126,8 +151,7 @@ def test_pregnant_mum_is_prefilled_with_her_due_date(client, coordinator):
 
 def test_a_used_link_cannot_be_used_again(client, accepted):
     referral, link = accepted
-    client.get(link)
-    client.post(reverse("account_signup"), signup_data())
+    join(client, link)
     client.logout()
     response = client.get(link)
     assert response.status_code == 404
@@ -161,18 +185,14 @@ def test_someone_logged_in_is_asked_to_log_out_first(client, accepted, mum):
     assert REFERRAL_SESSION_KEY not in client.session
 
 
-def test_signing_up_with_another_address_still_links_the_referral(client, accepted):
+def test_her_link_makes_an_account_for_her_address_only(client, accepted):
     referral, link = accepted
-    client.get(link)
-    client.post(reverse("account_signup"), signup_data(email="other@example.net"))
-    user = EmailAddress.objects.get(email="other@example.net").user
+    join(client, link, email="other@example.net")
+    # The address on the form is fixed: another typed in is ignored.
+    assert not EmailAddress.objects.filter(email="other@example.net").exists()
+    user = EmailAddress.objects.get(email=MUM_EMAIL, verified=True).user
     referral.refresh_from_db()
-    assert referral.status == Referral.Status.JOINED and referral.member == user
-    # The address on the referral is not added to her account: someone else
-    # may read it. The one she chose is hers to verify.
-    assert list(EmailAddress.objects.filter(user=user).values_list("email", "verified")) == [
-        ("other@example.net", False)
-    ]
+    assert referral.member == user
     assert SIGNUP_PREFILL_SESSION_KEY not in client.session
 
 
