@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 from accounts.models import Role, User
-from accounts.policy import can_use_staff_pages, is_active_person
+from accounts.policy import (
+    can_use_staff_pages,
+    is_cleared_volunteer,
+    why_not_cleared_for_her,
+)
 
 
 def can_view_audit_log(user) -> bool:
@@ -11,8 +15,21 @@ def can_view_audit_log(user) -> bool:
 
 
 def can_view_queue(user) -> bool:
-    """Coordinators see every flag; volunteers the flags of the rooms they lead."""
-    return is_active_person(user) and user.role in (Role.COORDINATOR, Role.VOLUNTEER)
+    """Coordinators see every flag; volunteers the flags of the rooms they lead.
+
+    A volunteer must be cleared to lead NOW (active, DBS check in date): the
+    same question her socket asks (chat.policy.can_lead). A paused or lapsed
+    volunteer keeps her lead places on paper until a coordinator hands them
+    over, and must not keep the queue (1:1 excerpts, held contact details,
+    acknowledging a RED flag) through them.
+    """
+    return can_use_staff_pages(user) or is_cleared_volunteer(user)
+
+
+def why_queue_closed(user) -> str:
+    """In plain words for her, why a volunteer may not use the queue now ("" if she
+    may, or if she is not a volunteer: others simply have no queue)."""
+    return "" if can_view_queue(user) else why_not_cleared_for_her(user)
 
 
 def can_manage_rules(user) -> bool:
@@ -39,11 +56,9 @@ def can_act_on_flag(user, *, flag, led_room_ids: set[int]) -> bool:
 
 
 def can_raise_concern(user, *, member: User) -> bool:
-    return (
-        is_active_person(user)
-        and user.role in (Role.VOLUNTEER, Role.COORDINATOR)
-        and member.role == Role.MEMBER
-    )
+    # The queue's clearance question: a paused or lapsed volunteer raises her
+    # worry with her coordinator in person, not through the staff's tools.
+    return can_view_queue(user) and member.role == Role.MEMBER
 
 
 # Automatic off-hours protection (hiding a reported message, muting a member

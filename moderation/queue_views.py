@@ -58,12 +58,22 @@ class ReasonForm(forms.Form):
     reason = forms.CharField(max_length=500, label="Reason")
 
 
+def closed_to_her(request):
+    """A volunteer who may not lead now (paused, DBS check expired, still in her
+    checks) is told why the queue is closed to her, kindly; anyone else gets the
+    plain refusal."""
+    reason = policy.why_queue_closed(request.user)
+    if not reason:
+        raise PermissionDenied
+    return render(request, "moderation/queue_closed.html", {"reason": reason}, status=403)
+
+
 def queue_page(view):
     @wraps(view)
     @login_required
     def wrapper(request, *args, **kwargs):
         if not policy.can_view_queue(request.user):
-            raise PermissionDenied
+            return closed_to_her(request)
         return view(request, *args, **kwargs)
 
     return wrapper
@@ -223,7 +233,7 @@ class ConcernForm(forms.Form):
 def raise_concern(request):
     """A volunteer raises a safeguarding concern about a member, without a message."""
     if not policy.can_view_queue(request.user):
-        raise PermissionDenied
+        return closed_to_her(request)
     form = ConcernForm(request.POST or None)
     form.fields["member"].queryset = User.objects.filter(role="member", is_active=True).order_by(
         "display_name"

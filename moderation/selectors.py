@@ -69,6 +69,8 @@ def crisis_card_for(*, after_flag: bool, at=None):
 
 
 def led_room_ids(user) -> set[int]:
+    """The rooms and 1:1 chats where she holds a lead place, on paper: whether she
+    may lead in them NOW is moderation.policy's question (can_view_queue)."""
     from chat.models import Membership
 
     return set(
@@ -83,8 +85,11 @@ def open_flags_for(user):
     from django.db.models import Case, IntegerField, Value, When
 
     from accounts.models import Role
+    from moderation import policy
     from moderation.models import Flag
 
+    if not policy.can_view_queue(user):
+        return Flag.objects.none()
     flags = Flag.objects.filter(resolved_at__isnull=True).select_related(
         "message", "message__author", "room", "subject", "acknowledged_by"
     )

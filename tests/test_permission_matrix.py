@@ -13,6 +13,7 @@ import asyncio
 import json
 import uuid
 from dataclasses import dataclass, field
+from datetime import timedelta
 from functools import partial
 
 import pytest
@@ -23,7 +24,8 @@ from django.test import Client
 from django.utils import timezone
 
 from accounts import services as account_services
-from accounts.models import Role, User
+from accounts import volunteers
+from accounts.models import Role, User, VolunteerRecord, VolunteerStatus
 from chat import services as chat_services
 from chat.models import Message, Room
 from chat.selectors import current_session
@@ -61,6 +63,12 @@ def in_db_thread(fn):
 #                    then made a member by a coordinator: a lead's place is for
 #                    people who may lead, so she keeps none of it (a careful
 #                    safeguarding lead's reading; a coordinator ends the pairing)
+#   paused           Pia, a volunteer who leads both group rooms and runs a 1:1 with Prue,
+#                    then paused by a coordinator (her places stay on paper until a
+#                    handover; she may act in none of them, over HTTP as over the socket)
+#   expired          Eve, the same, whose DBS check expired yesterday
+#   applying         Ann, the same, whose record is back at "applying" (a record
+#                    corrected by an admin): not cleared, so not a lead
 #   coordinator      Cora (with MFA)
 #   promoted         Pam, a member enrolled in both group rooms, made a coordinator
 #                    (with MFA)
@@ -75,6 +83,9 @@ ROLES = (
     "lead",
     "other_volunteer",
     "demoted",
+    "paused",
+    "expired",
+    "applying",
     "coordinator",
     "promoted",
     "admin",
@@ -99,6 +110,9 @@ EXPECTED: dict[str, dict[str, str]] = {
         "lead": "Y Y Y N Y",
         "other_volunteer": "N N Y N Y",
         "demoted": "N N N N N",
+        "paused": "N N N N N",
+        "expired": "N N N N N",
+        "applying": "N N N N N",
         "coordinator": "Y Y - R R",
         "promoted": "Y Y - R R",
         "admin": "Y Y - R R",
@@ -115,6 +129,9 @@ EXPECTED: dict[str, dict[str, str]] = {
         "lead": "Y Y Y N Y",
         "other_volunteer": "N N Y N Y",
         "demoted": "N N N N N",
+        "paused": "N N N N N",
+        "expired": "N N N N N",
+        "applying": "N N N N N",
         "coordinator": "Y Y - R R",
         "promoted": "Y Y - R R",
         "admin": "Y Y - R R",
@@ -130,6 +147,9 @@ EXPECTED: dict[str, dict[str, str]] = {
         "lead": "Y C Y N O",
         "other_volunteer": "N N Y N O",
         "demoted": "N N N N N",
+        "paused": "N N N N N",
+        "expired": "N N N N N",
+        "applying": "N N N N N",
         "coordinator": "Y C - N N",
         "promoted": "Y C - N N",
         "admin": "Y C - N N",
@@ -147,6 +167,9 @@ EXPECTED: dict[str, dict[str, str]] = {
         "lead": "Y Y Y N N",
         "other_volunteer": "N N Y N N",
         "demoted": "N N N N N",
+        "paused": "N N N N N",
+        "expired": "N N N N N",
+        "applying": "N N N N N",
         "coordinator": "Y Y - N N",
         "promoted": "Y Y - N N",
         "admin": "Y Y - N N",
@@ -163,6 +186,9 @@ EXPECTED: dict[str, dict[str, str]] = {
         "lead": "Y Y Y N Y",
         "other_volunteer": "N N Y N Y",
         "demoted": "N N N N N",
+        "paused": "N N N N N",
+        "expired": "N N N N N",
+        "applying": "N N N N N",
         "coordinator": "Y Y - Y Y",
         "promoted": "Y Y - Y Y",
         "admin": "Y Y - Y Y",
@@ -180,6 +206,9 @@ EXPECTED: dict[str, dict[str, str]] = {
         "lead": "Y Y Y N Y",
         "other_volunteer": "N N Y N Y",
         "demoted": "N N N N N",
+        "paused": "N N N N N",
+        "expired": "N N N N N",
+        "applying": "N N N N N",
         "coordinator": "Y Y - Y Y",
         "promoted": "Y Y - Y Y",
         "admin": "Y Y - Y Y",
@@ -198,6 +227,9 @@ EXPECTED: dict[str, dict[str, str]] = {
         "lead": "Y Y Y N Y",
         "other_volunteer": "N N Y N Y",
         "demoted": "N N N N N",
+        "paused": "N N N N N",
+        "expired": "N N N N N",
+        "applying": "N N N N N",
         "coordinator": "Y Y - Y Y",
         "promoted": "Y Y - Y Y",
         "admin": "Y Y - Y Y",
@@ -212,6 +244,9 @@ EXPECTED: dict[str, dict[str, str]] = {
         "lead": "Y Y Y N Y",
         "other_volunteer": "N N Y N Y",
         "demoted": "N N N N N",
+        "paused": "N N N N N",
+        "expired": "N N N N N",
+        "applying": "N N N N N",
         "coordinator": "Y Y - Y Y",
         "promoted": "Y Y - Y Y",
         "admin": "Y Y - Y Y",
@@ -227,6 +262,9 @@ EXPECTED: dict[str, dict[str, str]] = {
         "lead": "N N N N N",
         "other_volunteer": "N N N N N",
         "demoted": "N N N N N",
+        "paused": "N N N N N",
+        "expired": "N N N N N",
+        "applying": "N N N N N",
         "coordinator": "Y Y - Y Y",
         "promoted": "Y Y - Y Y",
         "admin": "Y Y - Y Y",
@@ -242,6 +280,9 @@ EXPECTED: dict[str, dict[str, str]] = {
         "lead": "Y Y N N N",
         "other_volunteer": "N N N N N",
         "demoted": "N N N N N",
+        "paused": "N N N N N",
+        "expired": "N N N N N",
+        "applying": "N N N N N",
         "coordinator": "Y Y - N N",
         "promoted": "Y Y - N N",
         "admin": "Y Y - N N",
@@ -256,6 +297,9 @@ EXPECTED: dict[str, dict[str, str]] = {
         "lead": "Y Y N N N",
         "other_volunteer": "N N N N N",
         "demoted": "N N N N N",
+        "paused": "N N N N N",
+        "expired": "N N N N N",
+        "applying": "N N N N N",
         "coordinator": "Y Y - N N",
         "promoted": "Y Y - N N",
         "admin": "Y Y - N N",
@@ -272,6 +316,9 @@ EXPECTED: dict[str, dict[str, str]] = {
         "lead": "Y Y Y N Y",
         "other_volunteer": "N N Y N Y",
         "demoted": "N N N N N",
+        "paused": "N N N N N",
+        "expired": "N N N N N",
+        "applying": "N N N N N",
         "coordinator": "Y Y - R R",
         "promoted": "Y Y - R R",
         "admin": "Y Y - R R",
@@ -287,6 +334,9 @@ EXPECTED: dict[str, dict[str, str]] = {
         "lead": "Y Y Y N Y",
         "other_volunteer": "N N Y N Y",
         "demoted": "N N N N N",
+        "paused": "N N N N N",
+        "expired": "N N N N N",
+        "applying": "N N N N N",
         "coordinator": "Y Y - Y Y",
         "promoted": "Y Y - Y Y",
         "admin": "Y Y - Y Y",
@@ -301,6 +351,9 @@ EXPECTED: dict[str, dict[str, str]] = {
         "lead": "Y Y Y N Y",
         "other_volunteer": "N N Y N Y",
         "demoted": "N N N N N",
+        "paused": "N N N N N",
+        "expired": "N N N N N",
+        "applying": "N N N N N",
         "coordinator": "Y Y - Y Y",
         "promoted": "Y Y - Y Y",
         "admin": "Y Y - Y Y",
@@ -315,6 +368,63 @@ EXPECTED: dict[str, dict[str, str]] = {
         "lead": "N N N N N",
         "other_volunteer": "N N N N N",
         "demoted": "N N N N N",
+        "paused": "N N N N N",
+        "expired": "N N N N N",
+        "applying": "N N N N N",
+        "coordinator": "Y Y - Y Y",
+        "promoted": "Y Y - Y Y",
+        "admin": "Y Y - Y Y",
+    },
+    # GET /staff/queue/ shows the flagged message of this room (with its context).
+    "queue_read": {
+        "anonymous": "N N - N N",
+        "outsider": "N N N N N",
+        "member": "N N N N N",
+        "muted": "N N N N N",
+        "removed": "N N N N N",
+        "suspended": "N N N N N",
+        "lead": "Y Y Y N Y",
+        "other_volunteer": "N N Y N Y",
+        "demoted": "N N N N N",
+        "paused": "N N N N N",
+        "expired": "N N N N N",
+        "applying": "N N N N N",
+        "coordinator": "Y Y - Y Y",
+        "promoted": "Y Y - Y Y",
+        "admin": "Y Y - Y Y",
+    },
+    # POST /staff/queue/flags/<id>/acknowledge/: "I'm on it" silences the 5-minute
+    # re-alert and lets a session close, so it is for those who may lead there now.
+    "acknowledge_http": {
+        "anonymous": "N N - N N",
+        "outsider": "N N N N N",
+        "member": "N N N N N",
+        "muted": "N N N N N",
+        "removed": "N N N N N",
+        "suspended": "N N N N N",
+        "lead": "Y Y Y N Y",
+        "other_volunteer": "N N Y N Y",
+        "demoted": "N N N N N",
+        "paused": "N N N N N",
+        "expired": "N N N N N",
+        "applying": "N N N N N",
+        "coordinator": "Y Y - Y Y",
+        "promoted": "Y Y - Y Y",
+        "admin": "Y Y - Y Y",
+    },
+    "escalate_http": {
+        "anonymous": "N N - N N",
+        "outsider": "N N N N N",
+        "member": "N N N N N",
+        "muted": "N N N N N",
+        "removed": "N N N N N",
+        "suspended": "N N N N N",
+        "lead": "Y Y Y N Y",
+        "other_volunteer": "N N Y N Y",
+        "demoted": "N N N N N",
+        "paused": "N N N N N",
+        "expired": "N N N N N",
+        "applying": "N N N N N",
         "coordinator": "Y Y - Y Y",
         "promoted": "Y Y - Y Y",
         "admin": "Y Y - Y Y",
@@ -322,16 +432,18 @@ EXPECTED: dict[str, dict[str, str]] = {
 }
 
 # Actions that do not depend on a room: one token per role, in ROLES order.
-#                     anon outs memb mute remo susp lead othv demo coor prom admin
+# A paused, expired or applying volunteer still opens a socket (it shows her no
+# rooms): her pages and rooms are closed to her, not her account.
+#                     anon outs memb mute remo susp lead othv demo paus expi appl coor prom admin
 ROOM_FREE: dict[str, str] = {
-    "connect": "N Y Y Y Y N Y Y Y Y Y Y",
-    "queue": "N N N N N N Y Y N Y Y Y",  # GET /staff/queue/ (volunteers: their rooms' flags)
-    "audit": "N N N N N N N N N Y Y Y",  # GET /staff/audit/
-    "rules": "N N N N N N N N N Y Y Y",  # GET /staff/moderation/rules/
-    "resolve": "N N N N N N N N N Y Y Y",  # POST .../sanction/resolve/
-    "mute": "N N N N N N N N N Y Y Y",  # POST .../sanction/mute/
-    "change_role": "N N N N N N N N N Y Y Y",  # POST /staff/people/<id>/
-    "suspend": "N N N N N N N N N Y Y Y",  # POST .../sanction/suspend/
+    "connect": "N Y Y Y Y N Y Y Y Y Y Y Y Y Y",
+    "queue": "N N N N N N Y Y N N N N Y Y Y",  # GET /staff/queue/ (volunteers: their rooms')
+    "audit": "N N N N N N N N N N N N Y Y Y",  # GET /staff/audit/
+    "rules": "N N N N N N N N N N N N Y Y Y",  # GET /staff/moderation/rules/
+    "resolve": "N N N N N N N N N N N N Y Y Y",  # POST .../sanction/resolve/
+    "mute": "N N N N N N N N N N N N Y Y Y",  # POST .../sanction/mute/
+    "change_role": "N N N N N N N N N N N N Y Y Y",  # POST /staff/people/<id>/
+    "suspend": "N N N N N N N N N N N N Y Y Y",  # POST .../sanction/suspend/
 }
 
 # Cells where the code is known to differ from the table and the fix lies
@@ -353,7 +465,15 @@ SOCKET_ACTIONS = (
     "session_open",
     "session_close",
 )
-HTTP_ACTIONS = ("page", "hide_http", "release_http", "release_contact_http")
+HTTP_ACTIONS = (
+    "page",
+    "hide_http",
+    "release_http",
+    "release_contact_http",
+    "queue_read",
+    "acknowledge_http",
+    "escalate_http",
+)
 assert set(EXPECTED) == set(SOCKET_ACTIONS) | set(HTTP_ACTIONS)
 
 
@@ -398,6 +518,8 @@ SEEDS = {
     "held_http": ("held", "hostility"),
     "contact": ("held", "contact"),
     "contact_http": ("held", "contact"),
+    "acknowledge_http": ("published", "hostility"),
+    "escalate_http": ("published", "hostility"),
 }
 # Flags about the person each role tries to sanction, in the open group room.
 FREE_SEEDS = {name: ("published", "hostility") for name in ("resolve", "mute", "suspend")}
@@ -443,7 +565,11 @@ def _seed(room_id: int, author: User, seeds: dict[str, tuple[str, str]] = SEEDS)
         if status == "published":
             room.last_seq += 1
             seq = room.last_seq
-        body = "ring me on 07911 123456" if category == "contact" else f"A message ({name})"
+        body = (
+            "ring me on 07911 123456"
+            if category == "contact"
+            else f"A message ({name}) in room {room_id}."
+        )
         messages.append(
             Message(
                 room=room,
@@ -482,6 +608,9 @@ PAIRS = (
     ("rose", "vera"),
     ("sue", "wendy"),
     ("nell", "dee"),
+    ("prue", "pia"),
+    ("gwen", "eve"),
+    ("hope", "ann"),
 )
 ROLE_PERSON = {
     "anonymous": None,
@@ -493,6 +622,9 @@ ROLE_PERSON = {
     "lead": "val",
     "other_volunteer": "vera",
     "demoted": "dee",
+    "paused": "pia",
+    "expired": "eve",
+    "applying": "ann",
     "coordinator": "cora",
     "promoted": "pam",
     "admin": "ada",
@@ -506,7 +638,11 @@ OWN_PAIR = {
     "lead": ("amy", "val"),
     "other_volunteer": ("olive", "vera"),
     "demoted": ("nell", "dee"),
+    "paused": ("prue", "pia"),
+    "expired": ("gwen", "eve"),
+    "applying": ("hope", "ann"),
 }
+LAPSED = ("pia", "eve", "ann")
 
 
 def build_world(people: dict[str, User]) -> World:
@@ -520,12 +656,20 @@ def build_world(people: dict[str, User]) -> World:
         "nell": make_member("nell@example.net", "Nell"),
         "dee": make_person("dee@example.net", "Dee", Role.VOLUNTEER),
         "pam": make_member("pam@example.net", "Pam"),
+        **{
+            name: make_member(f"{name}@example.net", name.title())
+            for name in ("prue", "gwen", "hope")
+        },
+        **{
+            name: make_person(f"{name}@example.net", name.title(), Role.VOLUNTEER)
+            for name in LAPSED
+        },
     }
     cora = people["cora"]
     groups = {}
     for state, name in (("open", "Thursday group"), ("closed", "Monday group")):
         room = chat_services.create_room(actor=cora, name=name, capacity=40)
-        for lead in ("val", "dee"):
+        for lead in ("val", "dee", *LAPSED):
             chat_services.assign_lead(actor=cora, room_id=room.pk, volunteer=people[lead])
         for member in ("amy", "beth", "mia", "rose", "sue", "pam"):
             chat_services.enrol_member(actor=cora, room_id=room.pk, member=people[member])
@@ -552,6 +696,13 @@ def build_world(people: dict[str, User]) -> World:
     for name, role in (("dee", Role.MEMBER), ("pam", Role.COORDINATOR)):
         account_services.change_role(actor=cora, person=people[name], role=role, reason="matrix")
     activate_totp(people["pam"])
+    # Cleared when she was given her places; not any more.
+    volunteers.change_status(
+        actor=cora, volunteer=people["pia"], status=VolunteerStatus.PAUSED, reason="a break"
+    )
+    yesterday = timezone.localdate() - timedelta(days=1)
+    VolunteerRecord.objects.filter(user=people["eve"]).update(dbs_expires_on=yesterday)
+    VolunteerRecord.objects.filter(user=people["ann"]).update(status=VolunteerStatus.APPLYING)
     for person in people.values():
         person.refresh_from_db()
     return World(people=people, groups=groups, own=own, ended=ended, pairings=pairings)
@@ -812,7 +963,11 @@ def http_cells(plan: Plan) -> dict[tuple[str, str], str]:
     if plan.user is not None:
         client.force_login(plan.user)
     results: dict[tuple[str, str], str] = {}
+    queue = client.get("/staff/queue/")
+    on_the_queue = queue.content.decode() if queue.status_code == 200 else ""
     for state, place in plan.places.items():
+        flagged = Message.objects.get(pk=place.messages["acknowledge_http"]).body
+        results["queue_read", state] = "Y" if flagged in on_the_queue else "N"
         url = f"/rooms/{place.room_id}/"
         response = client.get(url)
         templates = {t.name for t in response.templates or ()}
@@ -835,6 +990,15 @@ def http_cells(plan: Plan) -> dict[tuple[str, str], str]:
             response = client.post(f"/staff/queue/flags/{place.flags[seed]}/{verb}/")
             assert response.status_code in (302, 403, 404), (action, response.status_code)
             results[action, state] = "Y" if effect(action, place, plan.user, state) else "N"
+        for action, verb, data, done in (
+            ("acknowledge_http", "acknowledge", {}, "acknowledged_at"),
+            ("escalate_http", "escalate", {"note": "please look"}, "escalated_at"),
+        ):
+            flag_id = place.flags[action]
+            response = client.post(f"/staff/queue/flags/{flag_id}/{verb}/", data)
+            assert response.status_code in (302, 403, 404), (action, response.status_code)
+            did = Flag.objects.filter(pk=flag_id, **{f"{done}__isnull": False}).exists()
+            results[action, state] = "Y" if did else "N"
 
     subject = plan.subject
     for action, url in (
