@@ -7,6 +7,7 @@ from datetime import date
 
 from allauth.account.forms import SignupForm
 from django import forms
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
 from django.utils import timezone
@@ -156,6 +157,16 @@ class MemberSignupForm(SignupForm):
         with transaction.atomic():
             user = super().save(request)
             services.complete_member_signup(
+    def try_save(self, request):
+        """allauth's save, which makes no account for an address that has one (and
+        emails its owner instead); here that path does the same costly work as a
+        new account, so that its timing does not tell whether the address is known.
+        """
+        if self.account_already_exists:
+            # The hash a new account's password gets (set_password), thrown away.
+            make_password(self.cleaned_data["password1"])
+        return super().try_save(request)
+
                 user=user,
                 display_name=self.cleaned_data["display_name"],
                 stage=answers["stage"],
