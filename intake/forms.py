@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import secrets
 from datetime import timedelta
 
 from django import forms
@@ -16,6 +18,8 @@ from intake.services import ReferralDetails
 
 # A due date this long past is a mistake (or her baby is born), not a pregnancy.
 MAX_DAYS_PAST_DUE = 42
+# secrets.token_urlsafe(24): 32 characters of the URL-safe alphabet.
+SUBMISSION_TOKEN = re.compile(r"[A-Za-z0-9_-]{32}")
 
 ROLE_CHOICES = [("", "Choose one")] + [
     (
@@ -160,6 +164,8 @@ class ReferralForm(forms.Form):
 
     # A honeypot: hidden from people (and screen readers); bots fill it in.
     website = forms.CharField(required=False, label="Leave this empty")
+    # Issued with the form, so that sending it twice stores one referral.
+    submission_token = forms.CharField(required=False, widget=forms.HiddenInput)
 
     screen_fields = tuple(name for name, _question in SCREEN_QUESTIONS)
     referrer_fields = ("referrer_name", "referrer_organisation", "referrer_email", "referrer_phone")
@@ -168,6 +174,13 @@ class ReferralForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.ineligible = False
         self.fields["website"].widget.attrs.update({"tabindex": "-1", "autocomplete": "off"})
+        if not self.is_bound:
+            self.initial["submission_token"] = new_submission_token()
+        elif not is_submission_token(self.data.get("submission_token", "")):
+            # A form from before tokens, or a mangled one: it gets a token now, so
+            # that the page shown again (on an error) sends one from then on.
+            self.data = self.data.copy()
+            self.data["submission_token"] = new_submission_token()
 
     @property
     def is_spam(self) -> bool:
@@ -177,6 +190,10 @@ class ReferralForm(forms.Form):
     @property
     def is_self_referral(self) -> bool:
         return self.data.get("referrer_role") == ReferralSource.SELF
+
+    def clean_submission_token(self) -> str | None:
+        value = self.cleaned_data["submission_token"]
+        return value if is_submission_token(value) else None
 
     def clean_mum_phone(self) -> str:
         value = self.cleaned_data["mum_phone"].strip()
@@ -257,6 +274,14 @@ class ReferralForm(forms.Form):
     @property
     def screen_said_yes(self) -> bool:
         return any(self.cleaned_data.get(name) for name in self.screen_fields)
+
+
+def new_submission_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def is_submission_token(value: str) -> bool:
+    return bool(SUBMISSION_TOKEN.fullmatch(value or ""))
 
 
 def _about_her(reason: str) -> str:

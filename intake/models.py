@@ -86,6 +86,11 @@ class Referral(models.Model):
         blank=True,
         related_name="referral",
     )
+    # The one-time token issued with the public form: a second press of "Send"
+    # (or a resend after a reload) finds this referral instead of storing another.
+    submission_token = models.CharField(
+        max_length=64, unique=True, null=True, blank=True, editable=False
+    )
     # Set when the retention rule removed what identifies her (intake.retention).
     anonymised_at = models.DateTimeField(null=True, blank=True)
 

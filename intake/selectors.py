@@ -106,6 +106,13 @@ def urgent_self_referral_rate_key(client_address: str) -> str:
     return f"intake:urgent-self-referrals:{digest}"
 
 
+def referral_for_submission(token: str) -> Referral | None:
+    """The referral already stored from this form's one-time token, if any."""
+    if not token:
+        return None
+    return Referral.objects.filter(submission_token=token).first()
+
+
 def referral_limit_reached(*, client_address: str) -> bool:
     """Whether this address has sent its referrals for the hour already."""
     try:

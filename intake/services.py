@@ -18,7 +18,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.mail import EmailMessage
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -67,6 +67,8 @@ class ReferralDetails:
     screen_psychosis: bool = False
     screen_baby_harm: bool = False
     screen_unsafe_at_home: bool = False
+    # The form's one-time token (intake.forms): the same token stores one referral.
+    submission_token: str | None = None
 
     @property
     def screen_yes(self) -> list[str]:
@@ -84,12 +86,32 @@ def submit_referral(*, details: ReferralDetails, eligible: bool) -> Referral:
     the coordinators' queue in the same transaction (announced live, emailed
     after the commit). Someone not eligible is stored only when the screen
     said yes; the caller keeps everyone else's details out of the database.
+
+    Idempotent per `details.submission_token`: the form sent twice (a double
+    click, a resend) returns the first referral and stores, flags and audits
+    nothing more, also when the two arrive at once.
     """
     if not details.consent_contact or not details.consent_data:
         raise ReferralError("A referral needs her consent to be contacted and to keep her details.")
     screen_yes = details.screen_yes
     if not eligible and not screen_yes:
         raise ReferralError("A referral for someone not eligible is not kept.")
+    token = details.submission_token
+    if token:
+        earlier = Referral.objects.filter(submission_token=token).first()
+        if earlier is not None:
+            return earlier
+    try:
+        return _store_referral(details=details, eligible=eligible, screen_yes=screen_yes)
+    except IntegrityError:
+        # The same form sent twice at once: the other request stored it first.
+        earlier = Referral.objects.filter(submission_token=token).first() if token else None
+        if earlier is None:
+            raise
+        return earlier
+
+
+def _store_referral(*, details: ReferralDetails, eligible: bool, screen_yes: list[str]) -> Referral:
     with transaction.atomic():
         referral = Referral.objects.create(
             **asdict(details),

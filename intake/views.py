@@ -54,6 +54,12 @@ def refer(request):
     address = _client_address(request)
     if request.method != "POST":
         return render(request, "intake/refer.html", {"form": ReferralForm()})
+    earlier = selectors.referral_for_submission(request.POST.get("submission_token", ""))
+    if earlier is not None:
+        # "Send" pressed twice, or the page resent: the same page, nothing more stored.
+        return _done(
+            request, urgent=earlier.screened_positive, self_referral=earlier.is_self_referral
+        )
     if selectors.referral_limit_reached(client_address=address):
         return _too_many(request)
     form = ReferralForm(request.POST)

@@ -302,3 +302,64 @@ def test_bad_input_gets_a_clear_error_and_changes_nothing(client, changes, words
     assert words in page
     assert "Please check the answers marked below." in page
     assert nothing_stored()
+
+
+# --- sending the form twice ---------------------------------------------------------------
+
+
+def issued_token(client) -> str:
+    import re
+
+    page = client.get(REFER).content.decode()
+    (token,) = re.findall(r'<input type="hidden" name="submission_token" value="([^"]+)"', page)
+    return token
+
+
+def test_sending_the_form_twice_stores_one_referral_and_shows_the_same_thanks(client):
+    """A double click on "Send the referral" (no JavaScript needed): the second POST
+    with the same one-time token shows the same page and stores nothing more."""
+    data = referral_data(submission_token=issued_token(client))
+    first = client.post(REFER, data)
+    second = client.post(REFER, data)
+    assert first.status_code == second.status_code == 302
+    assert first.url == second.url == reverse("refer_thanks")
+    assert "we've received the referral" in text(client.get(second.url)).lower()
+    assert Referral.objects.count() == 1
+    assert AuditEntry.objects.filter(action="referral_submitted").count() == 1
+
+
+def test_an_urgent_referral_sent_twice_raises_one_flag_and_shows_what_to_do_now(client):
+    data = referral_data(submission_token=issued_token(client), screen_psychosis="yes")
+    first, second = client.post(REFER, data), client.post(REFER, data)
+    assert first.url == second.url == reverse("refer_urgent")
+    assert Referral.objects.count() == 1 and Flag.objects.count() == 1
+
+
+def test_each_form_issues_its_own_token_so_two_referrals_are_two(client):
+    first_token, second_token = issued_token(client), issued_token(client)
+    assert first_token != second_token
+    client.post(REFER, referral_data(submission_token=first_token))
+    client.post(REFER, referral_data(submission_token=second_token, mum_email="sam@example.net"))
+    assert Referral.objects.count() == 2
+
+
+def test_the_form_shown_again_after_a_mistake_keeps_its_token(client):
+    token = issued_token(client)
+    response = client.post(REFER, referral_data(submission_token=token, mum_name=""))
+    assert response.status_code == 400
+    assert f'name="submission_token" value="{token}"' in response.content.decode()
+    assert nothing_stored()
+
+
+def test_the_same_token_at_once_from_two_requests_stores_one_referral(client):
+    """The service itself is idempotent per token, for two POSTs that both pass the
+    view's check before either is stored."""
+    from dataclasses import replace
+
+    from intake import services
+    from tests.intake.referrals import BASE_DETAILS
+
+    details = replace(BASE_DETAILS, submission_token="t" * 32)
+    first = services.submit_referral(details=details, eligible=True)
+    again = services.submit_referral(details=details, eligible=True)
+    assert again.pk == first.pk and Referral.objects.count() == 1
