@@ -86,7 +86,8 @@ def change_status(*, actor: User, volunteer: User, status: str, reason: str) -> 
             details={"from": previous, "to": status},
         )
         revoke_user_sockets(user_id=volunteer.pk, reason="role_changed")
-        if status in INACTIVE:
+        if status != VolunteerStatus.ACTIVE:
+            # Paused, left, or back in training: she may no longer lead.
             _close_her_sessions(volunteer)
     return record
 

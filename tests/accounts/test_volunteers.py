@@ -623,6 +623,19 @@ def test_a_volunteer_made_coordinator_no_longer_runs_her_1to1_as_its_volunteer(
     assert not access.can_post and access.needs_reason
 
 
-def test_pausing_a_volunteer_closes_the_session_she_opened(coordinator, open_room, volunteer):
-    pause(coordinator, volunteer)
+@pytest.mark.parametrize(
+    "status", [VolunteerStatus.PAUSED, VolunteerStatus.LEFT, VolunteerStatus.IN_TRAINING]
+)
+def test_a_volunteer_no_longer_active_has_the_session_she_opened_closed(
+    coordinator, open_room, volunteer, status
+):
+    volunteers.change_status(actor=coordinator, volunteer=volunteer, status=status, reason="x")
     assert Session.objects.get(room=open_room).closed_at is not None
+
+
+def test_a_session_a_coordinator_opened_stays_open_when_the_lead_is_paused(
+    coordinator, group_room, volunteer
+):
+    chat_services.open_session(actor=coordinator, room_id=group_room.pk)
+    pause(coordinator, volunteer)
+    assert Session.objects.get(room=group_room).closed_at is None
