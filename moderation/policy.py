@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.db.models import Q
+
 from accounts.models import Role, User
 from accounts.policy import (
     can_use_staff_pages,
@@ -46,13 +48,25 @@ def can_sanction(user) -> bool:
 
 
 def can_act_on_flag(user, *, flag, led_room_ids: set[int]) -> bool:
-    """Acknowledge, escalate: coordinators, or a lead volunteer of the flag's room
-    (never on a flag about herself)."""
+    """See and act on a flag (acknowledge, escalate): coordinators, or a lead
+    volunteer of the flag's room (never on a flag about herself). Flags with no
+    room (questionnaire risk items, referrals, concerns raised outside a room)
+    are for coordinators. `flags_visible_q` is the same rule as a filter."""
     if not can_view_queue(user) or flag.subject_id == user.pk:
         return False
     if user.role == Role.COORDINATOR:
         return True
     return flag.room_id is not None and flag.room_id in led_room_ids
+
+
+def flags_visible_q(user, *, led_room_ids: set[int]) -> Q:
+    """`can_act_on_flag` as a query filter on flags: everywhere a flag is shown to
+    her (the queue, a card's "earlier flags"), only these may appear."""
+    if not can_view_queue(user):
+        return Q(pk__in=[])
+    if user.role == Role.COORDINATOR:
+        return Q()
+    return Q(room_id__in=led_room_ids) & ~Q(subject_id=user.pk)
 
 
 def can_raise_concern(user, *, member: User) -> bool:

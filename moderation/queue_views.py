@@ -80,7 +80,11 @@ def queue_page(view):
 
 
 def _cards(user):
-    return [{"flag": flag, **flag_context(flag)} for flag in open_flags_for(user)[:100]]
+    led_rooms = led_room_ids(user)
+    return [
+        {"flag": flag, **flag_context(flag, viewer=user, led_rooms=led_rooms)}
+        for flag in open_flags_for(user)[:100]
+    ]
 
 
 @queue_page

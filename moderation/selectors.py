@@ -84,17 +84,16 @@ def open_flags_for(user):
     """Open flags she may see, most urgent first, then longest waiting."""
     from django.db.models import Case, IntegerField, Value, When
 
-    from accounts.models import Role
     from moderation import policy
     from moderation.models import Flag
 
     if not policy.can_view_queue(user):
         return Flag.objects.none()
-    flags = Flag.objects.filter(resolved_at__isnull=True).select_related(
-        "message", "message__author", "room", "subject", "acknowledged_by"
+    flags = (
+        Flag.objects.filter(resolved_at__isnull=True)
+        .filter(policy.flags_visible_q(user, led_room_ids=led_room_ids(user)))
+        .select_related("message", "message__author", "room", "subject", "acknowledged_by")
     )
-    if user.role != Role.COORDINATOR:
-        flags = flags.filter(room_id__in=led_room_ids(user)).exclude(subject=user)
     urgency = Case(
         When(level="RED", then=Value(0)),
         When(level="AMBER", then=Value(1)),
@@ -145,11 +144,18 @@ def active_mute(*, user, room_id: int, at=None):
 CONTEXT_AROUND = 5
 
 
-def flag_context(flag) -> dict:
+def flag_context(flag, *, viewer, led_rooms: set[int] | None = None) -> dict:
     """What a reviewer needs beside a flag: the messages around it, the author's
-    earlier flags, and the reports (reporters are shown to staff only)."""
+    earlier flags that `viewer` may see (policy.flags_visible_q: a group's lead
+    never sees a RED from a private 1:1 or a questionnaire's risk item), and the
+    reports (reporters are shown to staff only). `led_rooms`: her
+    `led_room_ids`, when the caller already has them."""
     from chat.models import Message
+    from moderation import policy
     from moderation.models import Flag
+
+    if led_rooms is None:
+        led_rooms = led_room_ids(viewer)
 
     before, after = [], []
     message = flag.message
@@ -171,6 +177,7 @@ def flag_context(flag) -> dict:
             )
     earlier = (
         Flag.objects.filter(subject=flag.subject, created_at__lt=flag.created_at)
+        .filter(policy.flags_visible_q(viewer, led_room_ids=led_rooms))
         .exclude(pk=flag.pk)
         .order_by("-created_at")[:10]
         if flag.subject_id is not None

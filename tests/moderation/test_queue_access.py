@@ -30,7 +30,7 @@ def send(author, room_id, body):
 def red_flag(mum, open_room, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False):
         send(mum, open_room.pk, RED)
-    return Flag.objects.get()
+    return Flag.objects.get(message__body=RED)
 
 
 def expire_dbs(volunteer, *, on: date) -> None:
@@ -96,3 +96,70 @@ def test_a_volunteer_whose_check_runs_until_today_still_has_her_queue(client, vo
     expire_dbs(volunteer, on=date.today())
     client.force_login(volunteer)
     assert RED in client.get(reverse("moderation_queue")).content.decode()
+
+
+# --- what a card shows: only flags she may see ----------------------------------------------
+
+
+def earlier_flags_line(page: str) -> str:
+    start = page.find("Earlier flags about")
+    return page[start : page.find("</p>", start)] if start >= 0 else ""
+
+
+@pytest.fixture
+def amys_other_flags(coordinator, mum, other_volunteer, group_room):
+    """Before her flag in Val's group: a RED from her private 1:1 with Vera, a
+    questionnaire's risk item, and an AMBER in the group itself."""
+    pairing = chat_services.pair(actor=coordinator, member=mum, volunteer=other_volunteer)
+    private = Flag.objects.create(
+        source=Flag.Source.SCANNER,
+        level="RED",
+        category="abuse_dv",
+        room_id=pairing.room_id,
+        subject=mum,
+    )
+    questionnaire = services.flag_questionnaire_risk(member=mum, measure_name="EPDS", items=(10,))
+    in_group = Flag.objects.create(
+        source=Flag.Source.SCANNER,
+        level="AMBER",
+        category="hostility",
+        room_id=group_room.pk,
+        subject=mum,
+    )
+    return {"private": private, "questionnaire": questionnaire, "in_group": in_group}
+
+
+def test_earlier_flags_on_a_card_are_only_those_from_rooms_she_leads(
+    client, volunteer, coordinator, amys_other_flags, red_flag
+):
+    client.force_login(volunteer)
+    line = earlier_flags_line(client.get(reverse("moderation_queue")).content.decode())
+    assert "AMBER hostility" in line
+    assert "abuse_dv" not in line and "self_harm" not in line
+    # The coordinators see the whole picture.
+    client.force_login(coordinator)
+    pages = client.get(reverse("moderation_queue")).content.decode()
+    assert "RED abuse_dv" in pages and "AMBER self_harm" in pages
+
+
+def test_which_flags_she_sees_is_the_rule_for_acting_on_them(
+    volunteer, other_volunteer, coordinator, mum, amys_other_flags, red_flag
+):
+    """flags_visible_q (the queries) and can_act_on_flag (one flag) never disagree."""
+    from moderation import policy
+    from moderation.selectors import led_room_ids
+
+    flags = list(Flag.objects.all())
+    assert len(flags) == 4
+    for person in (volunteer, other_volunteer, coordinator, mum):
+        rooms = led_room_ids(person)
+        shown = set(
+            Flag.objects.filter(policy.flags_visible_q(person, led_room_ids=rooms)).values_list(
+                "pk", flat=True
+            )
+        )
+        allowed = {
+            f.pk for f in flags if policy.can_act_on_flag(person, flag=f, led_room_ids=rooms)
+        }
+        assert shown == allowed, person.display_name
+    assert shown == set()  # Amy, a member, sees none
