@@ -12,7 +12,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
 from django.utils import timezone
 
-from accounts import services
+from accounts import display_names, services
 from accounts.consent import HEALTH_DATA_CONSENT_TEXT
 from accounts.eligibility import check_eligibility
 from accounts.models import (
@@ -38,8 +38,13 @@ class DateInput(forms.DateInput):
         super().__init__(attrs=attrs, format=format)
 
 
-def clean_display_name(value: str) -> str:
-    name = " ".join(value.split())
+def clean_display_name(value: str, *, role: str = Role.MEMBER, person: User | None = None) -> str:
+    """A display name `person` (None while signing up) with `role` may use.
+
+    The rules (hidden characters, look-alikes of the team's names, role
+    words) are accounts.display_names'.
+    """
+    name = display_names.check_display_name(value, role=role, person=person)
     if "@" in name:
         raise forms.ValidationError("Please choose a name that isn't an email address.")
     return name
@@ -266,8 +271,18 @@ class ProfileForm(forms.Form):
         required=False, label="Let others in my rooms see when I'm online"
     )
 
+    def __init__(self, *args, person: User | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Whose profile it is: her own name never counts against her.
+        self.person = person
+
     def clean_display_name(self) -> str:
-        return clean_display_name(self.cleaned_data["display_name"])
+        person = self.person
+        return clean_display_name(
+            self.cleaned_data["display_name"],
+            role=person.role if person is not None else Role.MEMBER,
+            person=person,
+        )
 
 
 class InvitationForm(forms.Form):
@@ -284,7 +299,8 @@ class AcceptInvitationForm(forms.Form):
     password2 = forms.CharField(widget=forms.PasswordInput, label="Password (again)")
 
     def clean_display_name(self) -> str:
-        return clean_display_name(self.cleaned_data["display_name"])
+        # An invitation is always to the team: the staff rules apply.
+        return clean_display_name(self.cleaned_data["display_name"], role=Role.VOLUNTEER)
 
     def clean(self):
         cleaned = super().clean()

@@ -196,7 +196,7 @@ def staff_page(view):
 def profile(request):
     user = request.user
     if request.method == "POST":
-        form = ProfileForm(request.POST)
+        form = ProfileForm(request.POST, person=user)
         if form.is_valid():
             services.update_profile(user=user, **form.cleaned_data)
             messages.success(request, "Your profile is saved.")

@@ -412,9 +412,7 @@
     li.classList.add("status-" + m.status);
     var meta = el("p", "msg-meta");
     meta.appendChild(el("span", "author", mine ? "You" : m.author.display_name));
-    if (m.author.role !== "member") {
-      meta.appendChild(el("span", "role-badge", m.author.role === "volunteer" ? "Volunteer" : "Coordinator"));
-    }
+    if (m.author.role !== "member") { meta.appendChild(roleBadge(m.author.role)); }
     var time = el("time", null, timeOf(m.created_at));
     time.dateTime = m.created_at;
     meta.appendChild(time);
@@ -721,14 +719,29 @@
     if (this.composer) { this.composer.hidden = true; }
   };
 
+  // The team's badge comes from the role field, as an element of its own:
+  // no name can draw it (accounts/display_names.py keeps role words out of
+  // members' names as well).
+  function roleBadge(role) {
+    return el("span", "role-badge", role === "volunteer" ? "Volunteer" : "Coordinator");
+  }
+
   RoomPage.prototype.renderOnline = function (people) {
     var self = this;
-    if (!people || !people.length) { this.onlineLine.textContent = ""; return; }
-    var names = people.map(function (p) {
-      var name = p.id === self.me ? "you" : p.display_name;
-      return p.role === "member" ? name : name + " (" + (p.role === "volunteer" ? "volunteer" : "coordinator") + ")";
+    var line = this.onlineLine;
+    line.textContent = "";
+    if (!people || !people.length) { return; }
+    line.appendChild(document.createTextNode("Here now: "));
+    people.forEach(function (p, i) {
+      if (i) { line.appendChild(document.createTextNode(", ")); }
+      var who = el("span", "person");
+      who.appendChild(el("span", "person-name", p.id === self.me ? "you" : p.display_name));
+      if (p.role !== "member") {
+        who.appendChild(document.createTextNode(" "));
+        who.appendChild(roleBadge(p.role));
+      }
+      line.appendChild(who);
     });
-    this.onlineLine.textContent = "Here now: " + names.join(", ");
   };
 
   RoomPage.prototype.onTyping = function (user) {

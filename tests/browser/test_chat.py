@@ -61,7 +61,13 @@ def test_val_opens_the_session_and_amy_and_beth_chat_with_her_in_real_time(
     say(val, "Evening both, how are you doing?")
     sees(amy, "Val", "Evening both, how are you doing?")
     sees(beth, "Val", "Evening both, how are you doing?")
-    amy(lambda page: expect(page.locator("#online")).to_contain_text("Val (volunteer)"))
+    amy(lambda page: expect(page.locator("#online")).to_contain_text("Val"))
+    # Her badge is an element drawn from her role, not words after her name.
+    amy(
+        lambda page: expect(
+            page.locator("#online .person").filter(has_text="Val").locator(".role-badge")
+        ).to_have_text("Volunteer")
+    )
 
     beth(lambda page: page.get_by_label("Your message").press_sequentially("Ti"))
     amy(lambda page: expect(page.locator("#typing")).to_have_text("Beth is typing…"))
