@@ -157,11 +157,6 @@ class MemberSignupForm(SignupForm):
             )
         return cleaned
 
-    def save(self, request):
-        answers = self.eligibility or {}
-        with transaction.atomic():
-            user = super().save(request)
-            services.complete_member_signup(
     def try_save(self, request):
         """allauth's save, which makes no account for an address that has one (and
         emails its owner instead); here that path does the same costly work as a
@@ -172,6 +167,11 @@ class MemberSignupForm(SignupForm):
             make_password(self.cleaned_data["password1"])
         return super().try_save(request)
 
+    def save(self, request):
+        answers = self.eligibility or {}
+        with transaction.atomic():
+            user = super().save(request)
+            services.complete_member_signup(
                 user=user,
                 display_name=self.cleaned_data["display_name"],
                 stage=answers["stage"],
