@@ -12,7 +12,6 @@ import collections
 import dataclasses
 import json
 import logging
-import re
 import time
 from collections.abc import Callable
 from typing import Any
@@ -22,7 +21,6 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError, InterfaceError, OperationalError
-from django.http.request import validate_host
 
 from accounts.policy import may_open_socket
 from accounts.selectors import login_is_valid
@@ -30,6 +28,7 @@ from chat import periodic, policy, presence, services
 from chat.protocol import Frame, FrameError, parse_frame, person
 from chat.selectors import rooms_for
 from village.dbwork import in_db_thread
+from village.origins import origin_allowed
 from village.realtime import (
     BROADCAST_ID,
     LayerUnavailable,
@@ -73,30 +72,6 @@ def encoded_once(event: dict[str, Any], form: Any, build: Callable[[], dict[str,
 
 REVOKED_CLOSE_CODE = 4001
 TYPING_EVERY = 2.0  # seconds between typing events from one socket per room
-# An Origin as browsers serialise it: scheme://host[:port], nothing else.
-SERIALISED_ORIGIN = re.compile(
-    r"https?://(?P<host>[a-z0-9-]+(?:\.[a-z0-9-]+)*|\[[0-9a-f:.]+\])(?::[0-9]{1,5})?",
-    re.IGNORECASE,
-)
-
-
-def origin_allowed(scope: dict[str, Any]) -> bool:
-    """Exactly one Origin header, in a browser's form, naming an allowed host.
-
-    Defence in depth behind asgi.py's AllowedHostsOriginValidator, which reads
-    the last of several Origin headers, accepts any scheme, a path, userinfo
-    (`http://evil.example@localhost`) and control characters (urllib drops tabs).
-    """
-    origins = [value for name, value in scope.get("headers", ()) if name.lower() == b"origin"]
-    if len(origins) != 1:
-        return False
-    match = SERIALISED_ORIGIN.fullmatch(origins[0].decode("latin1"))
-    if match is None:
-        return False
-    allowed = settings.ALLOWED_HOSTS
-    if settings.DEBUG and not allowed:
-        allowed = ["localhost", "127.0.0.1", "[::1]"]
-    return validate_host(match["host"].lower(), allowed)
 
 
 class ChatConsumer(AsyncWebsocketConsumer):
@@ -116,6 +91,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.last_typing: dict[int, float] = {}
         self.refresh_task: asyncio.Task | None = None
         self.closing = False
+        # Again behind asgi.py's SameOriginValidator: the same rule (village.origins).
         if not origin_allowed(self.scope):
             await self.close()
             return

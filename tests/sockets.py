@@ -24,6 +24,8 @@ from village.asgi import application
 from village.dbwork import close_db_thread_connections, in_db_thread
 
 ORIGIN = (b"origin", b"http://localhost")
+# The handshake's own Host: ORIGIN is its origin (village.origins).
+HOST = (b"host", b"localhost")
 
 
 def mint_session(user) -> str:
@@ -96,7 +98,7 @@ async def sockets():
         communicator = WebsocketCommunicator(
             application,
             "/ws/chat/",
-            headers=[(b"cookie", f"{settings.SESSION_COOKIE_NAME}={key}".encode()), ORIGIN],
+            headers=[(b"cookie", f"{settings.SESSION_COOKIE_NAME}={key}".encode()), ORIGIN, HOST],
         )
         connected, _ = await communicator.connect(timeout=5)
         socket = Socket(communicator, key)

@@ -32,7 +32,7 @@ from chat.selectors import current_session
 from moderation import services as moderation_services
 from moderation.models import AuditEntry, Flag, Level, Mute, Report
 from tests.conftest import activate_totp, make_member, make_person
-from tests.sockets import ORIGIN
+from tests.sockets import HOST, ORIGIN
 from village.asgi import application
 from village.dbwork import executor
 
@@ -438,6 +438,7 @@ EXPECTED: dict[str, dict[str, str]] = {
 ROOM_FREE: dict[str, str] = {
     "connect": "N Y Y Y Y N Y Y Y Y Y Y Y Y Y",
     "queue": "N N N N N N Y Y N N N N Y Y Y",  # GET /staff/queue/ (volunteers: their rooms')
+    "concern": "N N N N N N Y Y N N N N Y Y Y",  # GET /concerns/new/ (it lists members)
     "audit": "N N N N N N N N N N N N Y Y Y",  # GET /staff/audit/
     "rules": "N N N N N N N N N N N N Y Y Y",  # GET /staff/moderation/rules/
     "resolve": "N N N N N N N N N N N N Y Y Y",  # POST .../sanction/resolve/
@@ -1003,6 +1004,7 @@ def http_cells(plan: Plan) -> dict[tuple[str, str], str]:
     subject = plan.subject
     for action, url in (
         ("queue", "/staff/queue/"),
+        ("concern", "/concerns/new/"),
         ("audit", "/staff/audit/"),
         ("rules", "/staff/moderation/rules/"),
     ):
@@ -1032,7 +1034,7 @@ def http_cells(plan: Plan) -> dict[tuple[str, str], str]:
 async def connect(plan: Plan, sockets):
     """(the connect cell, an open socket or None)."""
     if plan.user is None:
-        communicator = WebsocketCommunicator(application, "/ws/chat/", headers=[ORIGIN])
+        communicator = WebsocketCommunicator(application, "/ws/chat/", headers=[ORIGIN, HOST])
         connected, _ = await communicator.connect(timeout=5)
         hello = None
         if connected:

@@ -10,10 +10,10 @@ django_asgi_app = get_asgi_application()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from chat.routing import websocket_urlpatterns  # noqa: E402
 from village.handshakes import HandshakeGate  # noqa: E402
+from village.origins import SameOriginValidator  # noqa: E402
 
 
 def _protocol_closes_bad_frames() -> None:
@@ -51,7 +51,8 @@ application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
         "websocket": HandshakeGate(
-            AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
+            # The full origin (scheme, host, port), as Django's CSRF check compares it.
+            SameOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
         ),
     }
 )

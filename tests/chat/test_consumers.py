@@ -8,7 +8,7 @@ import pytest
 from channels.testing import WebsocketCommunicator
 
 from chat.models import Message
-from tests.sockets import ORIGIN, room_ids
+from tests.sockets import HOST, ORIGIN, room_ids
 from village.asgi import application
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -42,7 +42,7 @@ async def test_hello_names_the_person_and_her_rooms_with_unread_counts(
 
 
 async def test_anonymous_connection_is_refused(db):
-    communicator = WebsocketCommunicator(application, "/ws/chat/", headers=[ORIGIN])
+    communicator = WebsocketCommunicator(application, "/ws/chat/", headers=[ORIGIN, HOST])
     connected, _ = await communicator.connect()
     assert not connected
 

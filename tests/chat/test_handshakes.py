@@ -7,10 +7,13 @@ never opens. A correct handshake, the control, must open and say `hello`.
 
 from __future__ import annotations
 
+import asyncio
+import json
 from datetime import timedelta
 from importlib import import_module
 
 import pytest
+import websockets
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
@@ -21,6 +24,7 @@ from django.utils import timezone
 from accounts.models import User
 from moderation.services import suspend_account
 from tests.conftest import make_member
+from tests.servers import DaphneServer, documented_daphne_options
 from tests.sockets import close_socket_test_connections, mint_session
 from village.asgi import application
 from village.dbwork import in_db_thread
@@ -28,6 +32,8 @@ from village.dbwork import in_db_thread
 pytestmark = pytest.mark.django_db(transaction=True)
 
 GOOD_ORIGIN = b"http://localhost"
+# Every handshake here is made to this Host over plain ws, so GOOD_ORIGIN is its origin.
+HOST = (b"host", b"localhost")
 
 # Origins a foreign page (or a hand-made client posing as one) might send. The
 # socket's login is valid in all of them, so only the Origin check stands between.
@@ -35,6 +41,9 @@ FOREIGN_ORIGINS: list[tuple[str, list[bytes]]] = [
     ("foreign https", [b"https://evil.example"]),
     ("foreign http", [b"http://evil.example"]),
     ("foreign with port", [b"https://evil.example:443"]),
+    ("another service on the same host (other port)", [b"http://localhost:8000"]),
+    ("the other scheme (https to an http site)", [b"https://localhost"]),
+    ("the default port spelled out", [b"http://localhost:80"]),
     ("allowed host as a subdomain", [b"http://localhost.evil.example"]),
     ("allowed host as a prefix", [b"http://evil-localhost"]),
     ("allowed IP as a subdomain", [b"http://127.0.0.1.evil.example"]),
@@ -80,9 +89,12 @@ def session_cookie(key: str) -> tuple[bytes, bytes]:
     return cookie_header(f"{settings.SESSION_COOKIE_NAME}={key}")
 
 
-async def try_handshake(headers: list[tuple[bytes, bytes]]) -> tuple[bool, dict | None]:
+async def try_handshake(
+    headers: list[tuple[bytes, bytes]], *, scheme: str = "ws"
+) -> tuple[bool, dict | None]:
     """Connect; return whether the socket opened and, if so, its first frame."""
     communicator = WebsocketCommunicator(application, "/ws/chat/", headers=headers)
+    communicator.scope["scheme"] = scheme
     connected, _ = await communicator.connect(timeout=5)
     first = None
     if connected:
@@ -185,11 +197,14 @@ async def test_crafted_handshakes_are_all_refused_and_a_correct_one_opens(
     try:
         mum_key = await in_db_thread(mint_session)(mum)
         cases: list[tuple[str, list[tuple[bytes, bytes]]]] = [
-            (f"origin: {label}", [session_cookie(mum_key)] + [(b"origin", o) for o in origins])
+            (
+                f"origin: {label}",
+                [session_cookie(mum_key), HOST] + [(b"origin", o) for o in origins],
+            )
             for label, origins in FOREIGN_ORIGINS
         ]
         for label, cookie in await crafted_login_cases(mum, coordinator, coordinator_without_mfa):
-            headers = [(b"origin", GOOD_ORIGIN)] + ([cookie] if cookie else [])
+            headers = [(b"origin", GOOD_ORIGIN), HOST] + ([cookie] if cookie else [])
             cases.append((f"login: {label}", headers))
 
         accepted = []
@@ -203,11 +218,152 @@ async def test_crafted_handshakes_are_all_refused_and_a_correct_one_opens(
 
         # The controls: the same login with an allowed Origin opens and says hello,
         # so the refusals above are the checks at work and not a broken socket.
-        controls = [b"http://localhost", b"http://127.0.0.1:8000", b"https://localhost"]
-        for origin in controls:
-            connected, first = await try_handshake([session_cookie(mum_key), (b"origin", origin)])
+        controls = [
+            (b"localhost", "ws", b"http://localhost"),
+            (b"127.0.0.1:8000", "ws", b"http://127.0.0.1:8000"),
+            (b"localhost", "wss", b"https://localhost"),
+        ]
+        for host, scheme, origin in controls:
+            connected, first = await try_handshake(
+                [session_cookie(mum_key), (b"host", host), (b"origin", origin)], scheme=scheme
+            )
             assert connected, origin
             assert first["type"] == "hello" and first["user"]["id"] == mum.pk
         print(f"handshakes: {len(controls)} correct ones, {len(controls)} accepted")
     finally:
         await close_socket_test_connections()
+
+
+ORIGIN_CASES = [
+    # (what, Host, socket scheme, X-Forwarded-Proto, Origin, opens)
+    ("the page's own origin", "127.0.0.1:8001", "ws", None, "http://127.0.0.1:8001", True),
+    ("another port on the host", "127.0.0.1:8001", "ws", None, "http://127.0.0.1:8000", False),
+    ("no port: another service", "127.0.0.1:8001", "ws", None, "http://127.0.0.1", False),
+    ("https to a plain-ws socket", "127.0.0.1:8001", "ws", None, "https://127.0.0.1:8001", False),
+    ("http to a wss socket", "localhost", "wss", None, "http://localhost", False),
+    ("https to a wss socket", "localhost", "wss", None, "https://localhost", True),
+    ("a Host not allowed", "evil.example", "ws", None, "http://evil.example", False),
+    ("no Host at all", None, "ws", None, "http://localhost", False),
+    ("a trusted origin", "localhost", "ws", None, "https://village.example.org", True),
+    (
+        "a trusted origin's other scheme",
+        "localhost",
+        "ws",
+        None,
+        "http://village.example.org",
+        False,
+    ),
+    (
+        "a trusted origin's other port",
+        "localhost",
+        "ws",
+        None,
+        "https://village.example.org:8443",
+        False,
+    ),
+    ("a trusted wildcard's subdomain", "localhost", "ws", None, "https://team.example.net", True),
+    (
+        "a trusted wildcard's other scheme",
+        "localhost",
+        "ws",
+        None,
+        "http://team.example.net",
+        False,
+    ),
+    (
+        "TLS at the proxy: https",
+        "village.example.org",
+        "ws",
+        "https",
+        "https://village.example.org",
+        True,
+    ),
+    (
+        "TLS at the proxy: http",
+        "village.example.org",
+        "ws",
+        "https",
+        "http://village.example.org",
+        False,
+    ),
+    (
+        "plain proxy, https claimed",
+        "localhost",
+        "ws",
+        "http",
+        "https://localhost",
+        False,
+    ),
+]
+
+
+async def test_the_origin_must_be_the_handshakes_own_scheme_host_and_port_or_trusted(mum, settings):
+    """As Django's CSRF check: the full origin, not only the host name (issue 14)."""
+    settings.ALLOWED_HOSTS = ["localhost", "127.0.0.1", "village.example.org"]
+    settings.CSRF_TRUSTED_ORIGINS = ["https://village.example.org", "https://*.example.net"]
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    try:
+        mum_key = await in_db_thread(mint_session)(mum)
+        outcomes = []
+        for what, host, scheme, proto, origin, _ in ORIGIN_CASES:
+            headers = [session_cookie(mum_key), (b"origin", origin.encode())]
+            headers += [(b"host", host.encode())] if host else []
+            headers += [(b"x-forwarded-proto", proto.encode())] if proto else []
+            connected, first = await try_handshake(headers, scheme=scheme)
+            assert not connected or first["type"] == "hello", what
+            outcomes.append((what, connected))
+        print(f"\norigins: {outcomes}")
+        assert outcomes == [(case[0], case[-1]) for case in ORIGIN_CASES]
+    finally:
+        await close_socket_test_connections()
+
+
+async def real_handshake(server: DaphneServer, session_key: str, origin: str) -> bool:
+    """Whether a real socket with this Origin opens and says hello."""
+    try:
+        socket = await websockets.connect(
+            server.url.replace("http", "ws", 1) + "/ws/chat/",
+            additional_headers={
+                "Cookie": f"{settings.SESSION_COOKIE_NAME}={session_key}",
+                "Origin": origin,
+            },
+            open_timeout=10,
+            proxy=None,
+        )
+    except websockets.InvalidStatus:
+        return False
+    try:
+        return json.loads(await asyncio.wait_for(socket.recv(), 10))["type"] == "hello"
+    finally:
+        await socket.close()
+
+
+def test_a_real_daphne_refuses_another_port_and_scheme_and_opens_the_own_and_trusted(tmp_path, mum):
+    key = mint_session(mum)
+    server = DaphneServer(
+        mail_dir=tmp_path,
+        log_path=tmp_path / "daphne.log",
+        extra_env={"DJANGO_CSRF_TRUSTED_ORIGINS": "https://village.example.org"},
+        daphne_options=documented_daphne_options(),
+    ).start()
+    other_port = 8000 if server.port != 8000 else 8001
+    origins = {
+        "its own origin": (server.url, True),
+        "another service on the host": (f"http://127.0.0.1:{other_port}", False),
+        "the host without a port": ("http://127.0.0.1", False),
+        "https instead of http": (server.url.replace("http", "https", 1), False),
+        "a trusted origin": ("https://village.example.org", True),
+    }
+    try:
+
+        async def scenario() -> dict[str, bool]:
+            return {
+                what: await real_handshake(server, key, origin)
+                for what, (origin, _) in origins.items()
+            }
+
+        opened = asyncio.run(scenario())
+    finally:
+        server.stop()
+    print(f"\nreal daphne, origins: {opened}")
+    assert opened == {what: expected for what, (_, expected) in origins.items()}

@@ -30,7 +30,7 @@ from hypothesis import strategies as st
 from chat import services as chat_services
 from tests.conftest import IN_CI
 from tests.servers import DaphneServer
-from tests.sockets import ORIGIN, close_socket_test_connections, mint_session
+from tests.sockets import HOST, ORIGIN, close_socket_test_connections, mint_session
 from village.asgi import application
 from village.dbwork import in_db_thread
 
@@ -510,7 +510,7 @@ class FrameDriver:
         key = await in_db_thread(mint_session)(self.user)
         cookie = (b"cookie", f"{settings.SESSION_COOKIE_NAME}={key}".encode())
         self.communicator = WebsocketCommunicator(
-            application, "/ws/chat/", headers=[cookie, ORIGIN]
+            application, "/ws/chat/", headers=[cookie, ORIGIN, HOST]
         )
         connected, _ = await self.communicator.connect(timeout=10)
         assert connected
