@@ -10,7 +10,8 @@ from django.shortcuts import redirect
 
 from accounts import policy
 
-STAFF_PREFIXES = ("/staff/", "/admin/")
+# The concern form lists members by name, so a coordinator needs MFA there too.
+STAFF_PREFIXES = ("/staff/", "/admin/", "/concerns/")
 
 
 class StaffMFAMiddleware:

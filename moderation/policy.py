@@ -7,7 +7,9 @@ from django.db.models import Q
 from accounts.models import Role, User
 from accounts.policy import (
     can_use_staff_pages,
+    has_mfa,
     is_cleared_volunteer,
+    requires_mfa,
     why_not_cleared_for_her,
 )
 
@@ -69,10 +71,39 @@ def flags_visible_q(user, *, led_room_ids: set[int]) -> Q:
     return Q(room_id__in=led_room_ids) & ~Q(subject_id=user.pk)
 
 
-def can_raise_concern(user, *, member: User) -> bool:
-    # The queue's clearance question: a paused or lapsed volunteer raises her
-    # worry with her coordinator in person, not through the staff's tools.
-    return can_view_queue(user) and member.role == Role.MEMBER
+def may_raise_concerns(user) -> bool:
+    """Use the concern form at all: volunteers cleared to lead now (the queue's
+    question: a paused or lapsed volunteer takes her worry to her coordinator in
+    person), and coordinators with two-factor authentication, as on staff pages
+    (the form lists members by name)."""
+    if is_cleared_volunteer(user):
+        return True
+    return can_use_staff_pages(user) and (has_mfa(user) or not requires_mfa(user))
+
+
+def _is_concern_subject(member: User) -> bool:
+    return member.role == Role.MEMBER and member.is_active and member.anonymised_at is None
+
+
+def can_raise_concern(
+    user, *, member: User, led_room_ids: set[int], member_room_ids: set[int]
+) -> bool:
+    """Raise a concern about `member`: a coordinator about any member; a volunteer
+    only about the members of the rooms and 1:1 chats she leads (`member_room_ids`:
+    the rooms `member` is in now). `concern_subjects_q` is the same rule as a filter."""
+    if not may_raise_concerns(user) or not _is_concern_subject(member):
+        return False
+    return user.role == Role.COORDINATOR or bool(led_room_ids & member_room_ids)
+
+
+def concern_subjects_q(user, *, led_room_ids: set[int]) -> Q:
+    """`can_raise_concern` as a query filter on users (the form's list of names)."""
+    if not may_raise_concerns(user):
+        return Q(pk__in=[])
+    members = Q(role=Role.MEMBER, is_active=True, anonymised_at__isnull=True)
+    if user.role == Role.COORDINATOR:
+        return members
+    return members & Q(memberships__room_id__in=led_room_ids, memberships__removed_at__isnull=True)
 
 
 # Automatic off-hours protection (hiding a reported message, muting a member

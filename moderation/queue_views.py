@@ -20,7 +20,13 @@ from accounts.models import User
 from chat import services as chat_services
 from moderation import policy, services
 from moderation.models import Flag, Mute
-from moderation.selectors import active_mutes, flag_context, led_room_ids, open_flags_for
+from moderation.selectors import (
+    active_mutes,
+    concern_subjects,
+    flag_context,
+    led_room_ids,
+    open_flags_for,
+)
 
 
 class ResolveForm(forms.Form):
@@ -235,20 +241,23 @@ class ConcernForm(forms.Form):
 
 @login_required
 def raise_concern(request):
-    """A volunteer raises a safeguarding concern about a member, without a message."""
-    if not policy.can_view_queue(request.user):
+    """A volunteer raises a safeguarding concern about a member of her rooms or
+    1:1 chats (a coordinator, about any member), without a message."""
+    if not policy.may_raise_concerns(request.user):
         return closed_to_her(request)
     form = ConcernForm(request.POST or None)
-    form.fields["member"].queryset = User.objects.filter(role="member", is_active=True).order_by(
-        "display_name"
-    )
+    form.fields["member"].queryset = concern_subjects(request.user)
     if request.method == "POST" and form.is_valid():
-        services.raise_concern(
-            actor=request.user,
-            member=form.cleaned_data["member"],
-            level=form.cleaned_data["level"],
-            note=form.cleaned_data["note"],
-        )
+        try:
+            services.raise_concern(
+                actor=request.user,
+                member=form.cleaned_data["member"],
+                level=form.cleaned_data["level"],
+                note=form.cleaned_data["note"],
+            )
+        except services.ConcernLimitReached as limit:
+            form.add_error(None, limit.detail)
+            return render(request, "moderation/concern.html", {"form": form}, status=429)
         messages.success(request, "Thank you. The coordinators have your concern.")
         return redirect("home")
     return render(request, "moderation/concern.html", {"form": form})

@@ -80,6 +80,29 @@ def led_room_ids(user) -> set[int]:
     )
 
 
+def room_ids_of(person) -> set[int]:
+    """The rooms and 1:1 chats she is in now (any role)."""
+    from chat.models import Membership
+
+    return set(
+        Membership.objects.filter(user=person, removed_at__isnull=True).values_list(
+            "room_id", flat=True
+        )
+    )
+
+
+def concern_subjects(user):
+    """The members she may raise a concern about, by name (policy.concern_subjects_q)."""
+    from accounts.models import User
+    from moderation import policy
+
+    return (
+        User.objects.filter(policy.concern_subjects_q(user, led_room_ids=led_room_ids(user)))
+        .distinct()
+        .order_by("display_name")
+    )
+
+
 def open_flags_for(user):
     """Open flags she may see, most urgent first, then longest waiting."""
     from django.db.models import Case, IntegerField, Value, When

@@ -314,15 +314,61 @@ def resolve_flag(*, actor: User, flag_id: int, outcome: str, note: str = "") -> 
     return flag
 
 
+CONCERN_WINDOW = timedelta(hours=1)
+
+
+class ConcernLimitReached(Exception):
+    """She has raised as many concerns this hour as one person may; `detail` says,
+    in plain words, what to do instead and when she can raise the next one."""
+
+    def __init__(self, *, limit: int, next_at):
+        self.limit, self.next_at = limit, next_at
+        self.detail = (
+            f"You've raised {limit} concern{'s' if limit != 1 else ''} in the last hour, "
+            "which is as many as Village takes from one person in an hour (each one "
+            "alerts the coordinators). If someone may be in danger now, please phone "
+            "your coordinator, or 999. You can raise another concern here from "
+            f"{timezone.localtime(next_at):%H:%M}."
+        )
+        super().__init__(self.detail)
+
+
 def raise_concern(
     *, actor: User, member: User, level: str, note: str, room_id: int | None = None
 ) -> Flag:
-    """A volunteer's safeguarding concern about a member, without a message."""
-    if not policy.can_raise_concern(actor, member=member):
+    """A safeguarding concern about a member, without a message.
+
+    Raises PermissionDenied unless she may raise one about this member
+    (policy.can_raise_concern), and ConcernLimitReached past
+    VILLAGE_CONCERNS_PER_PERSON_PER_HOUR concerns from her in the last hour:
+    each concern alerts the coordinators, so the form must not become a way to
+    flood them.
+    """
+    from django.conf import settings
+
+    from moderation.selectors import room_ids_of
+
+    if not policy.can_raise_concern(
+        actor, member=member, led_room_ids=led_room_ids(actor), member_room_ids=room_ids_of(member)
+    ):
         raise PermissionDenied
     if level not in (Level.RED, Level.AMBER) or not note.strip():
         raise ValueError("Choose a level and describe the concern.")
     with transaction.atomic():
+        # One person's concerns one at a time, so that two at once cannot both
+        # slip under the limit.
+        User.objects.select_for_update().filter(pk=actor.pk).first()
+        limit = settings.VILLAGE_CONCERNS_PER_PERSON_PER_HOUR
+        now = timezone.now()
+        recent = list(
+            Flag.objects.filter(
+                source=Flag.Source.CONCERN, raised_by=actor, created_at__gt=now - CONCERN_WINDOW
+            )
+            .order_by("-created_at")
+            .values_list("created_at", flat=True)[:limit]
+        )
+        if len(recent) >= limit:
+            raise ConcernLimitReached(limit=limit, next_at=recent[-1] + CONCERN_WINDOW)
         flag = Flag.objects.create(
             source=Flag.Source.CONCERN,
             level=level,

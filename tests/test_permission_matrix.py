@@ -438,6 +438,7 @@ EXPECTED: dict[str, dict[str, str]] = {
 ROOM_FREE: dict[str, str] = {
     "connect": "N Y Y Y Y N Y Y Y Y Y Y Y Y Y",
     "queue": "N N N N N N Y Y N N N N Y Y Y",  # GET /staff/queue/ (volunteers: their rooms')
+    "concern": "N N N N N N Y Y N N N N Y Y Y",  # GET /concerns/new/ (it lists members)
     "audit": "N N N N N N N N N N N N Y Y Y",  # GET /staff/audit/
     "rules": "N N N N N N N N N N N N Y Y Y",  # GET /staff/moderation/rules/
     "resolve": "N N N N N N N N N N N N Y Y Y",  # POST .../sanction/resolve/
@@ -1003,6 +1004,7 @@ def http_cells(plan: Plan) -> dict[tuple[str, str], str]:
     subject = plan.subject
     for action, url in (
         ("queue", "/staff/queue/"),
+        ("concern", "/concerns/new/"),
         ("audit", "/staff/audit/"),
         ("rules", "/staff/moderation/rules/"),
     ):

@@ -339,6 +339,10 @@ VILLAGE_SITE_URL = env.str("VILLAGE_SITE_URL", default="http://127.0.0.1:8000")
 # A person's live sockets across tabs and devices; more are refused.
 VILLAGE_MAX_SOCKETS_PER_PERSON = env.int("VILLAGE_MAX_SOCKETS_PER_PERSON", default=10)
 
+# Each concern alerts the coordinators (a RED one emails every one of them), so one
+# person may raise this many an hour; past it she is asked to phone instead.
+VILLAGE_CONCERNS_PER_PERSON_PER_HOUR = env.int("VILLAGE_CONCERNS_PER_PERSON_PER_HOUR", default=5)
+
 # --- Intake and volunteers ---------------------------------------------------
 
 # Referrals accepted from one address in an hour (the public form's spam limit).
