@@ -113,24 +113,21 @@ def export_data(*, user: User) -> dict[str, Any]:
 
 
 def _referral(user: User) -> dict[str, Any] | None:
-    """Her referral as the service holds it (the referrer's own contact details are
-    the referrer's, not hers)."""
+    """That a referral brought her, and when: never what it says.
+
+    A referral is the referrer's words about her (her name, phone, the
+    reason, the safety screen's answers): someone else holding her account,
+    or reading over her shoulder, must not get them from a download. Her own
+    answers are in the rest of the export; the referral itself she can ask
+    the service for, which can then check who is asking.
+    """
     referral = Referral.objects.filter(member=user).first()
     if referral is None:
         return None
     return {
         "received_at": referral.created_at.isoformat(),
-        "referred_by": referral.get_referrer_role_display(),
-        "organisation": referral.referrer_organisation,
-        "name": referral.mum_name,
-        "email": referral.mum_email,
-        "phone": referral.mum_phone,
-        "language": referral.language,
-        "interpreter_needed": referral.interpreter_needed,
-        "support_wanted": referral.support_wanted,
-        "reason": referral.reason,
-        "safety_screen": {field: answer for field, answer in referral.screen_answers},
-        "consent_given_by": referral.consent_given_by,
+        "note": "A referral brought you to Village. What it says was written by the person "
+        "who referred you: to see it, please ask the service.",
     }
 
 

@@ -359,3 +359,21 @@ class DeclineForm(forms.Form):
 
     def clean_signposting(self) -> str:
         return _refuse_words_to_avoid(self.cleaned_data["signposting"].strip())
+
+
+class JoinCodeForm(forms.Form):
+    """The short code she was told by phone, asked at her sign-up link."""
+
+    code = forms.CharField(
+        max_length=12,
+        label="Your code",
+        help_text="Six numbers. The person who told you about Village gave it to you by phone.",
+        error_messages={"required": "Please type the code you were given."},
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
+    )
+
+    def clean_code(self) -> str:
+        digits = "".join(ch for ch in self.cleaned_data["code"] if ch.isdigit())
+        if len(digits) != 6:
+            raise forms.ValidationError("The code is six numbers, like 123 456.")
+        return digits

@@ -5,6 +5,9 @@ Views, templates and services ask here; nothing else decides.
 
 from __future__ import annotations
 
+from allauth.account.models import EmailAddress
+from django.conf import settings
+
 from accounts.policy import can_use_staff_pages
 from intake.models import Referral
 
@@ -42,6 +45,13 @@ def can_triage(user) -> bool:
 
 def action_allowed(*, referral: Referral, action: str) -> bool:
     """Whether `action` may be taken on the referral in its present status."""
+    if (
+        action == ACCEPT
+        and referral.status == Status.ACCEPTED
+        and not referral.invitation_is_usable
+    ):
+        # Her link expired, or was locked after wrong codes: she may get a new one.
+        return True
     return referral.status in ALLOWED_FROM.get(action, frozenset())
 
 
@@ -56,4 +66,20 @@ def why_not(*, referral: Referral, action: str) -> str:
     return (
         f"Referral {referral.pk} can't be {_ACTION_WORDS.get(action, 'changed')} now: its "
         f"status is “{referral.get_status_display()}”. Nothing was changed."
+    )
+
+
+def join_link_needs_code(*, referral: Referral) -> bool:
+    """Whether her sign-up link asks for the short code she was told by phone."""
+    return bool(settings.VILLAGE_REFERRAL_JOIN_CODES and referral.invitation_token)
+
+
+def referral_may_join_account(*, referral: Referral, user) -> bool:
+    """A referral is attached only to an account for the address its link was sent
+    to, and only once that address is verified on the account."""
+    address = referral.mum_email.strip().lower()
+    return bool(
+        address
+        and user.email.lower() == address
+        and EmailAddress.objects.filter(user=user, email__iexact=address, verified=True).exists()
     )

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from accounts.models import ExperienceTag, Stage
 from intake.models import Referral
@@ -92,6 +93,24 @@ def referral_with_usable_invitation(token: str) -> Referral | None:
     """The referral whose sign-up link this is, while the link may still be used."""
     referral = Referral.objects.filter(invitation_token=token).first() if token else None
     return referral if referral is not None and referral.invitation_is_usable else None
+
+
+def referral_for_join_token(token: str) -> Referral | None:
+    """The referral whose sign-up link this is, usable or not."""
+    return Referral.objects.filter(invitation_token=token).first() if token else None
+
+
+def join_code_for(referral: Referral) -> str:
+    """Her link's short code: six digits derived from the link (nothing more is stored).
+
+    Shown to coordinators on the referral's page, told to her by phone.
+    """
+    digest = salted_hmac("village.intake.join_code", referral.invitation_token or "").hexdigest()
+    return f"{int(digest, 16) % 1_000_000:06d}"
+
+
+def join_code_failures_key(referral_id: int) -> str:
+    return f"intake:join-code-failures:{referral_id}"
 
 
 def referral_rate_key(client_address: str) -> str:

@@ -21,12 +21,18 @@ from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare
 
 from accounts.models import MemberProfile, User
 from intake import policy
 from intake.models import Referral
 from intake.screen import SCREEN_CATEGORIES, SCREEN_QUESTIONS
-from intake.selectors import referral_rate_key, urgent_self_referral_rate_key
+from intake.selectors import (
+    join_code_failures_key,
+    join_code_for,
+    referral_rate_key,
+    urgent_self_referral_rate_key,
+)
 from moderation.models import AuditAction
 from moderation.services import flag_referral, record_audit
 
@@ -387,6 +393,16 @@ def record_signup(*, referral_id: int, user: User) -> Referral | None:
         if referral is None or referral.status != Referral.Status.ACCEPTED or referral.member_id:
             log.warning("sign-up from referral %s that is not waiting for her", referral_id)
             return None
+        if not policy.referral_may_join_account(referral=referral, user=user):
+            # Nothing of hers goes to an account for another (or unproven) address.
+            _tell_coordinators_about_link(
+                referral,
+                what="other_address",
+                reason="Someone used her sign-up link to make an account for another email "
+                "address. Her referral was not linked to it. Please check with her, "
+                "discreetly.",
+            )
+            return None
         profile = MemberProfile.objects.filter(user=user).first()
         if profile is not None:
             profile.referral_source = referral.referrer_role
@@ -413,6 +429,96 @@ def record_signup(*, referral_id: int, user: User) -> Referral | None:
             details={"member_id": user.pk},
         )
     return referral
+
+
+@dataclass(frozen=True)
+class JoinCodeCheck:
+    """What her link's short code check decided."""
+
+    accepted: bool
+    tries_left: int = 0
+    locked: bool = False
+
+
+def check_join_code(*, referral_id: int, code: str) -> JoinCodeCheck:
+    """Check the short code typed at her sign-up link.
+
+    After VILLAGE_REFERRAL_JOIN_CODE_ATTEMPTS wrong codes the link is locked
+    (it expires now) and the coordinators are told. When the failures cannot
+    be counted (the cache is down) no code is accepted: guessing must stay
+    slow.
+    """
+    referral = Referral.objects.filter(pk=referral_id).first()
+    if referral is None or not referral.invitation_is_usable:
+        return JoinCodeCheck(accepted=False, locked=True)
+    limit = settings.VILLAGE_REFERRAL_JOIN_CODE_ATTEMPTS
+    key = join_code_failures_key(referral.pk)
+    try:
+        failures = cache.get(key, 0)
+    except Exception:  # noqa: BLE001 - counted or not at all
+        log.warning("join code attempts cannot be counted; refusing the code for now")
+        return JoinCodeCheck(accepted=False, tries_left=1)
+    if failures >= limit:
+        return JoinCodeCheck(accepted=False, locked=True)
+    typed = "".join(ch for ch in code if ch.isdigit())
+    if constant_time_compare(typed, join_code_for(referral)):
+        return JoinCodeCheck(accepted=True)
+    try:
+        cache.add(key, 0, timeout=settings.VILLAGE_REFERRAL_INVITATION_DAYS * 24 * 60 * 60)
+        failures = cache.incr(key)
+    except Exception:  # noqa: BLE001
+        failures = limit
+    if failures < limit:
+        return JoinCodeCheck(accepted=False, tries_left=limit - failures)
+    with transaction.atomic():
+        locked = Referral.objects.select_for_update().get(pk=referral.pk)
+        locked.invitation_expires_at = timezone.now()
+        locked.save(update_fields=["invitation_expires_at"])
+        _tell_coordinators_about_link(
+            locked,
+            what="code_locked",
+            reason=f"A wrong code was typed {limit} times at her sign-up link, so the link "
+            "is locked. Please call her, discreetly, and send her a new invitation.",
+        )
+    return JoinCodeCheck(accepted=False, locked=True)
+
+
+def tell_coordinators_link_used_again(*, referral_id: int) -> None:
+    """Her link was opened after she joined: she, or someone who reads her email."""
+    with transaction.atomic():
+        referral = Referral.objects.filter(pk=referral_id).first()
+        if referral is not None:
+            _tell_coordinators_about_link(
+                referral,
+                what="used_again",
+                reason="Her sign-up link was opened again after she joined. If it wasn't "
+                "her, someone may be reading her email: please check with her, discreetly.",
+            )
+
+
+def _tell_coordinators_about_link(referral: Referral, *, what: str, reason: str) -> None:
+    """A notice on the referral's timeline and a discreet email to the coordinators.
+
+    At most one of each kind per referral an hour: someone reloading a link
+    must not flood the timeline or the coordinators' inboxes. Call in a
+    transaction (the email goes after the commit).
+    """
+    try:
+        fresh = cache.add(f"intake:link-notice:{referral.pk}:{what}", 1, timeout=60 * 60)
+    except Exception:  # noqa: BLE001 - a notice too many beats none
+        fresh = True
+    if not fresh:
+        return
+    record_audit(
+        actor=None,
+        action=AuditAction.REFERRAL_LINK_NOTICE,
+        target=referral,
+        reason=reason,
+        details={"what": what},
+    )
+    from chat.notifications import email_coordinators_on_commit
+
+    email_coordinators_on_commit("referral_link_notice")
 
 
 # --- email -------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from intake.forms import (
     DeclineForm,
     InfoReceivedForm,
     InfoRequestForm,
+    JoinCodeForm,
     ReferralForm,
 )
 from intake.models import Referral
@@ -33,6 +34,8 @@ from intake.signals import REFERRAL_SESSION_KEY
 from moderation.selectors import crisis_card_for
 from village.client_address import client_address
 
+# The referral whose short code this browser typed correctly.
+JOIN_CODE_SESSION_KEY = "village_join_code_ok"
 # What the last referral from this browser led to, for the page after the form.
 OUTCOME_SESSION_KEY = "village_referral_outcome"
 
@@ -139,25 +142,73 @@ def refer_urgent(request):
 
 
 def join_from_referral(request, token: str):
-    """Her invitation link: on to the sign-up form, filled in from the referral.
+    """Her invitation link: on to the sign-up steps, filled in from the referral.
 
-    Her email is known to be hers (the link reached her there), so allauth
-    treats it as verified and logs her in straight after sign-up.
+    The account it leads to is for the address the link was sent to, and no
+    other; that address is known to be hers (the link reached her there), so
+    allauth treats it as verified and logs her in straight after sign-up.
+    Where the service uses short codes, the link first asks for hers. A link
+    opened again after she joined is told to the coordinators.
     """
     referral = selectors.referral_with_usable_invitation(token)
     if referral is None:
-        return render(
-            request,
-            "intake/join_invalid.html",
-            {"service_phone": _service_phone()},
-            status=404,
-        )
+        used = selectors.referral_for_join_token(token)
+        if used is not None and used.status == Referral.Status.JOINED:
+            services.tell_coordinators_link_used_again(referral_id=used.pk)
+        return _join_invalid(request)
     if request.user.is_authenticated:
         return render(request, "intake/join_logged_in.html")
+    if (
+        policy.join_link_needs_code(referral=referral)
+        and request.session.get(JOIN_CODE_SESSION_KEY) != referral.pk
+    ):
+        return _ask_for_join_code(request, referral)
     get_adapter(request).stash_verified_email(request, referral.mum_email)
     request.session[REFERRAL_SESSION_KEY] = referral.pk
     request.session[SIGNUP_PREFILL_SESSION_KEY] = selectors.signup_prefill(referral)
     return redirect("account_signup")
+
+
+def _join_invalid(request):
+    return render(
+        request,
+        "intake/join_invalid.html",
+        {"service_phone": _service_phone()},
+        status=404,
+    )
+
+
+def _ask_for_join_code(request, referral: Referral):
+    form = JoinCodeForm(request.POST or None)
+    if request.method != "POST" or not form.is_valid():
+        return render(
+            request,
+            "intake/join_code.html",
+            {"form": form, "service_phone": _service_phone()},
+            status=400 if form.is_bound else 200,
+        )
+    check = services.check_join_code(referral_id=referral.pk, code=form.cleaned_data["code"])
+    if check.accepted:
+        request.session[JOIN_CODE_SESSION_KEY] = referral.pk
+        return redirect(request.path)
+    if check.locked:
+        return render(
+            request,
+            "intake/join_locked.html",
+            {"service_phone": _service_phone()},
+            status=403,
+        )
+    tries = "1 more try" if check.tries_left == 1 else f"{check.tries_left} more tries"
+    form.add_error(
+        "code",
+        f"That code isn't right. Please check it and try again: you have {tries}.",
+    )
+    return render(
+        request,
+        "intake/join_code.html",
+        {"form": form, "service_phone": _service_phone()},
+        status=400,
+    )
 
 
 # --- triage (coordinators) ---------------------------------------------------------
@@ -238,6 +289,10 @@ def _referral_page(request, referral: Referral, *, forms: dict | None = None, st
             "screen_yes": selectors.screen_yes_labels(referral),
             "experience": selectors.experience_labels(referral),
             "timeline": selectors.referral_timeline(referral),
+            "join_code": selectors.join_code_for(referral)
+            if referral.status == Referral.Status.ACCEPTED
+            and policy.join_link_needs_code(referral=referral)
+            else "",
             "flags": selectors.referral_flags(referral),
             "allowed": allowed,
             "info_request_form": forms.get(policy.REQUEST_INFO)
@@ -283,7 +338,7 @@ def staff_referral_act(request, referral_id: int, action: str):
     data = form.cleaned_data if form is not None else {}
     try:
         if action == policy.ACCEPT:
-            services.accept_referral(
+            accepted = services.accept_referral(
                 actor=request.user,
                 referral_id=referral.pk,
                 join_url_for=lambda token: request.build_absolute_uri(
@@ -291,6 +346,12 @@ def staff_referral_act(request, referral_id: int, action: str):
                 ),
             )
             done = "Accepted. Her invitation to join is on its way to her email."
+            if policy.join_link_needs_code(referral=accepted):
+                code = selectors.join_code_for(accepted)
+                done += (
+                    f" Her code is {code[:3]} {code[3:]}: please tell her (or the person who "
+                    "referred her) by phone, never by email."
+                )
         elif action == policy.REQUEST_INFO:
             services.request_information(
                 actor=request.user, referral_id=referral.pk, note=data["note"]

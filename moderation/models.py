@@ -52,6 +52,7 @@ class AuditAction:
     REFERRAL_WAITLISTED = "referral_waitlisted"
     REFERRAL_DECLINED = "referral_declined"
     REFERRAL_JOINED = "referral_joined"
+    REFERRAL_LINK_NOTICE = "referral_link_notice"
     REFERRER_TOLD_OUTCOME = "referrer_told_outcome"
     REFERRAL_ANONYMISED = "referral_anonymised"
     VOLUNTEER_STATUS_CHANGED = "volunteer_status_changed"
@@ -108,6 +109,7 @@ class AuditAction:
         REFERRAL_WAITLISTED: "Put on the waiting list",
         REFERRAL_DECLINED: "Referral declined with signposting",
         REFERRAL_JOINED: "Referred mum joined Village",
+        REFERRAL_LINK_NOTICE: "Her sign-up link: please check with her",
         REFERRER_TOLD_OUTCOME: "Referrer told the outcome",
         VOLUNTEER_STATUS_CHANGED: "Volunteer status changed",
         VOLUNTEER_CHECKS_CHANGED: "Volunteer record changed",

@@ -357,6 +357,12 @@ VILLAGE_URGENT_SELF_REFERRALS_PER_ADDRESS_PER_DAY = env.int(
 )
 # Days a referral's sign-up link stays usable.
 VILLAGE_REFERRAL_INVITATION_DAYS = env.int("VILLAGE_REFERRAL_INVITATION_DAYS", default=28)
+# A short code on each referral's sign-up link, which the coordinator (or the
+# referrer) tells her by phone: someone who reads her email then cannot follow
+# her link alone. Off by default; turn it on before accepting referrals.
+VILLAGE_REFERRAL_JOIN_CODES = env.bool("VILLAGE_REFERRAL_JOIN_CODES", default=False)
+# Wrong codes before her link is locked (and the coordinators are told).
+VILLAGE_REFERRAL_JOIN_CODE_ATTEMPTS = env.int("VILLAGE_REFERRAL_JOIN_CODE_ATTEMPTS", default=5)
 # A referral that never led to an account (declined, or its invitation never
 # used) is anonymised this many days after it closed, unless a flag about it is
 # open (intake.retention, run by the periodic daily work). 365: twelve months.

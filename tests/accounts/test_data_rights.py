@@ -88,7 +88,7 @@ def test_her_referral_questionnaires_and_feedback_are_in_her_copy_and_leave_with
     from outcomes.models import Feedback, Questionnaire
     from tests.intake.referrals import make_referral
 
-    referral = make_referral(mum_name="Amy Realname", reason="Low since the birth")
+    referral = make_referral(mum_name="Amy Referred", reason="Low since the birth")
     Referral.objects.filter(pk=referral.pk).update(member=mum, status="joined")
     questionnaire = Questionnaire.objects.create(
         member=mum, measure="phq9", version="1", occasion="baseline"
@@ -104,8 +104,9 @@ def test_her_referral_questionnaires_and_feedback_are_in_her_copy_and_leave_with
         member=mum, completed_at=questionnaire.due_at, comment="Val in Leeds was lovely"
     )
     copy = data_rights.export_data(user=mum)
-    assert copy["referral"]["name"] == "Amy Realname"
-    assert copy["referral"]["reason"] == "Low since the birth"
+    # That a referral brought her, never what the referrer wrote about her.
+    assert copy["referral"]["received_at"] == referral.created_at.isoformat()
+    assert "Amy Referred" not in str(copy) and "Low since the birth" not in str(copy)
     assert [(q["measure"], q["total"]) for q in copy["questionnaires"]] == [("phq9", 8)]
     assert copy["feedback"][0]["comment"] == "Val in Leeds was lovely"
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import re
 from datetime import date, timedelta
+from unittest.mock import patch
 
 import pytest
 from allauth.account.models import EmailAddress
@@ -202,3 +203,141 @@ def test_sign_up_without_a_waiting_referral_changes_no_referral(coordinator, mum
     referral.refresh_from_db()
     assert referral.status == Referral.Status.NEW and referral.member is None
     assert mum.member_profile.referral_source == "midwife"
+
+
+# --- issue 14: the link hands her referral only to her ------------------------------
+
+
+def test_her_download_never_holds_what_the_referral_says_about_her(client, accepted):
+    """Someone who signs up from her link (he reads her email) downloads "my data":
+    her name, phone, the referrer's reason and the safety screen must not be in it."""
+    from accounts.data_rights import export_data
+
+    referral, link = accepted
+    Referral.objects.filter(pk=referral.pk).update(
+        screen_unsafe_at_home=True, mum_phone="07700 900321"
+    )
+    referral.refresh_from_db()
+    join(client, link)
+    user = User.objects.get(email=MUM_EMAIL)
+    copy = str(export_data(user=user))
+    for private in (referral.mum_name, referral.mum_phone, referral.reason):
+        assert private and private not in copy
+    assert "unsafe" not in copy.lower() and "screen" not in copy.lower()
+    assert referral.referrer_organisation not in copy
+
+
+def test_a_referral_is_attached_only_to_a_verified_account_for_its_address(coordinator):
+    referral = make_referral()
+    services.accept_referral(
+        actor=coordinator, referral_id=referral.pk, join_url_for=lambda token: token
+    )
+    other = User.objects.create_user(email="him@example.net", password="x", display_name="Him")
+    EmailAddress.objects.create(user=other, email=other.email, verified=True, primary=True)
+    unproven = User.objects.create_user(email=MUM_EMAIL, password="x", display_name="Not yet")
+    EmailAddress.objects.create(user=unproven, email=MUM_EMAIL, verified=False, primary=True)
+
+    assert services.record_signup(referral_id=referral.pk, user=other) is None
+    assert services.record_signup(referral_id=referral.pk, user=unproven) is None
+    referral.refresh_from_db()
+    assert referral.member is None and referral.status == Referral.Status.ACCEPTED
+    notice = AuditEntry.objects.get(action="referral_link_notice", target_id=str(referral.pk))
+    assert notice.details == {"what": "other_address"} and "another email" in notice.reason
+
+
+def test_a_used_link_opened_again_tells_the_coordinators_discreetly(
+    client, accepted, mailoutbox, django_capture_on_commit_callbacks
+):
+    referral, link = accepted
+    join(client, link)
+    client.logout()
+    mailoutbox.clear()
+    # The email goes on a thread of its own; here, on the test's (it sees the test's data).
+    with (
+        patch("chat.notifications._in_background", lambda fn, **kwargs: fn(**kwargs)),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        response = client.get(link)
+        client.get(link)  # once an hour is enough
+    assert response.status_code == 404 and "This link can't be used" in text(response)
+    notices = AuditEntry.objects.filter(action="referral_link_notice", target_id=str(referral.pk))
+    assert [n.details for n in notices] == [{"what": "used_again"}]
+    assert [m.to for m in mailoutbox] == [["cora@example.net"]]
+    assert mailoutbox[0].subject == "Village: please check a referral"
+    assert "Rosalind" not in mailoutbox[0].body and MUM_EMAIL not in mailoutbox[0].body
+
+
+@pytest.fixture
+def with_codes(settings):
+    settings.VILLAGE_REFERRAL_JOIN_CODES = True
+    settings.VILLAGE_REFERRAL_JOIN_CODE_ATTEMPTS = 3
+    return settings
+
+
+def test_with_codes_on_the_link_asks_for_her_code_before_anything_else(
+    client, coordinator, with_codes
+):
+    from intake.selectors import join_code_for
+
+    referral = make_referral()
+    client.force_login(coordinator)
+    response = client.post(reverse("staff_referral_act", args=[referral.pk, "accept"]), follow=True)
+    referral.refresh_from_db()
+    code = join_code_for(referral)
+    page = text(response)
+    assert f"Her code is {code[:3]} {code[3:]}" in page and "by phone" in page
+    assert f"{code[:3]} {code[3:]}" in text(
+        client.get(reverse("staff_referral", args=[referral.pk]))
+    )
+    client.logout()
+
+    link = reverse("join_from_referral", args=[referral.invitation_token])
+    response = client.get(link)
+    assert response.status_code == 200 and "type the code you were given" in text(response)
+    assert client.get(reverse("account_signup")).context["form"].initial == {}
+    response = client.post(link, {"code": "12"})
+    assert response.status_code == 400 and "six numbers" in text(response)
+    wrong = "000000" if code != "000000" else "111111"
+    response = client.post(link, {"code": wrong})
+    assert response.status_code == 400 and "you have 2 more tries" in text(response)
+
+    response = client.post(link, {"code": f"{code[:3]} {code[3:]}"})
+    assert response.status_code == 302 and response.url == link
+    response = client.get(link)
+    assert response.url == reverse("account_signup")
+    assert client.session[REFERRAL_SESSION_KEY] == referral.pk
+
+
+def test_too_many_wrong_codes_lock_the_link_and_tell_the_coordinators(
+    client, coordinator, with_codes
+):
+    from intake.selectors import join_code_for
+
+    referral = make_referral()
+    services.accept_referral(
+        actor=coordinator, referral_id=referral.pk, join_url_for=lambda token: token
+    )
+    referral.refresh_from_db()
+    link = reverse("join_from_referral", args=[referral.invitation_token])
+    wrong = "000000" if join_code_for(referral) != "000000" else "111111"
+    client.post(link, {"code": wrong})
+    client.post(link, {"code": wrong})
+    response = client.post(link, {"code": wrong})
+    assert response.status_code == 403 and "This link is locked" in text(response)
+    # Even the right code no longer opens it.
+    assert client.post(link, {"code": join_code_for(referral)}).status_code == 404
+    referral.refresh_from_db()
+    assert not referral.invitation_is_usable
+    notice = AuditEntry.objects.get(action="referral_link_notice", target_id=str(referral.pk))
+    assert notice.details == {"what": "code_locked"}
+    # The coordinator can send her a new link.
+    services.accept_referral(
+        actor=coordinator, referral_id=referral.pk, join_url_for=lambda token: token
+    )
+    referral.refresh_from_db()
+    assert referral.invitation_is_usable
+
+
+def test_without_codes_the_link_asks_for_none(client, accepted):
+    referral, link = accepted
+    assert client.get(link).url == reverse("account_signup")

@@ -111,6 +111,8 @@ def test_open_and_joined_referrals_are_kept(coordinator, mum):
     waiting = make_referral()
     services.put_on_waiting_list(actor=coordinator, referral_id=waiting.pk)
     joined = accepted(coordinator)
+    # A referral joins only an account for its own (verified) address: hers.
+    Referral.objects.filter(pk=joined.pk).update(mum_email=mum.email)
     services.record_signup(referral_id=joined.pk, user=mum)
     far_future = timezone.now() + 3 * YEAR
     assert run_daily_work_at(far_future)["referrals_anonymised"] == 0
