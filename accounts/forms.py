@@ -457,3 +457,22 @@ class DebriefForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         label="Anything you'd like the coordinator to know first (optional)",
     )
+
+
+class PeopleSearchForm(forms.Form):
+    """The People page's search (GET): part of a name or email, and a role.
+
+    Read through a form so that odd input gets a message, not a server error:
+    PostgreSQL cannot search for a NUL character, and a long search is no name.
+    """
+
+    q = forms.CharField(
+        required=False,
+        max_length=100,
+        label="Name or email",
+        error_messages={
+            "max_length": "Please search with at most 100 characters.",
+            "null_characters_not_allowed": "Please take out the unusual character.",
+        },
+    )
+    role = forms.ChoiceField(required=False, choices=[("", "Any role"), *Role.choices])

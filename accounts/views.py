@@ -28,6 +28,7 @@ from accounts.forms import (
     ConfirmWithPasswordForm,
     EligibilityForm,
     InvitationForm,
+    PeopleSearchForm,
     PrivateDetailsForm,
     ProfileForm,
     RoleChangeForm,
@@ -235,12 +236,13 @@ def health_consent(request):
 
 @staff_page
 def people(request):
-    query = request.GET.get("q", "").strip()
-    role = request.GET.get("role", "")
+    form = PeopleSearchForm(request.GET or None, auto_id="%s")  # ids "q" and "role", as before
+    search = form.cleaned_data if form.is_valid() else {}
+    query, role = search.get("q", ""), search.get("role", "")
     found = User.objects.filter(anonymised_at__isnull=True)
     if query:
         found = found.filter(Q(display_name__icontains=query) | Q(email__icontains=query))
-    if role in Role.values:
+    if role:
         found = found.filter(role=role)
     page = Paginator(found.order_by("display_name", "id"), 50).get_page(request.GET.get("page"))
     query_string = request.GET.copy()
@@ -249,13 +251,12 @@ def people(request):
         request,
         "staff/people.html",
         {
+            "form": form,
             "page": page,
-            "query": query,
             "query_string": query_string.urlencode(),
-            "role": role,
-            "roles": Role.choices,
             "invitations": Invitation.objects.filter(accepted_by__isnull=True)[:20],
         },
+        status=400 if form.errors else 200,
     )
 
 

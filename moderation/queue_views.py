@@ -12,8 +12,9 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
@@ -267,4 +268,11 @@ def raise_concern(request):
 @require_POST
 def warning_seen(request, warning_id: int):
     services.mark_warning_seen(user=request.user, warning_id=warning_id)
-    return redirect(request.POST.get("next") or "home")
+    # Back to the page she read it on, which is always on this site: never a
+    # `next` naming another site, a scheme-relative `//` address or `javascript:`.
+    back = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return HttpResponseRedirect(back)
+    return redirect("home")
