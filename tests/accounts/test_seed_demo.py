@@ -57,3 +57,17 @@ def test_the_demo_report_has_figures_to_show():
     changes = {change.measure: change for change in reports.score_changes(scope=scope)}
     assert changes["phq9"].people.value == 16 and changes["phq9"].shown
     assert changes["gad7"].shown
+
+
+def test_demo_mums_are_complete_members_who_go_straight_to_their_rooms(client):
+    """`make run`'s mums have given their private details: no sign-up step is left."""
+    from django.urls import reverse
+
+    from accounts.models import User
+    from accounts.policy import needs_private_details
+
+    call_command("seed_demo", password="first-password-1")
+    amy = User.objects.get(email="mum@example.org")
+    assert not needs_private_details(amy)
+    client.force_login(amy)
+    assert client.get(reverse("home")).status_code == 200
