@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from functools import wraps
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -17,9 +16,17 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from accounts.models import User
 from chat import services as chat_services
 from moderation import policy, services
+from moderation.forms import (
+    ConcernForm,
+    EscalateForm,
+    MuteForm,
+    ReasonForm,
+    ResolveForm,
+    WarnForm,
+    errors_in_words,
+)
 from moderation.models import Flag, Mute
 from moderation.selectors import (
     active_mutes,
@@ -28,41 +35,6 @@ from moderation.selectors import (
     led_room_ids,
     open_flags_for,
 )
-
-
-class ResolveForm(forms.Form):
-    outcome = forms.ChoiceField(choices=Flag.Outcome.choices, label="Outcome")
-    note = forms.CharField(
-        required=False, max_length=2000, label="Note", widget=forms.Textarea(attrs={"rows": 2})
-    )
-
-
-class WarnForm(forms.Form):
-    note = forms.CharField(
-        max_length=1000, label="Private note to her", widget=forms.Textarea(attrs={"rows": 2})
-    )
-
-
-class MuteForm(forms.Form):
-    scope = forms.ChoiceField(
-        choices=[("room", "In this room"), ("all", "In every room")], label="Where"
-    )
-    minutes = forms.TypedChoiceField(
-        coerce=int,
-        choices=[
-            (60, "1 hour"),
-            (240, "4 hours"),
-            (1440, "1 day"),
-            (10080, "1 week"),
-            (0, "Until lifted"),
-        ],
-        label="For how long",
-    )
-    reason = forms.CharField(max_length=500, label="Reason")
-
-
-class ReasonForm(forms.Form):
-    reason = forms.CharField(max_length=500, label="Reason")
 
 
 def closed_to_her(request):
@@ -141,9 +113,14 @@ def act(request, flag_id: int, action: str):
             services.acknowledge_flag(actor=request.user, flag_id=flag.pk)
             return _done(request, "You're on it: others can see that.")
         if action == "escalate":
-            services.escalate_flag(
-                actor=request.user, flag_id=flag.pk, note=request.POST.get("note", "")
+            form = EscalateForm(request.POST)
+            if not form.is_valid():
+                return _refused(request, errors_in_words(form))
+            escalated = services.escalate_flag(
+                actor=request.user, flag_id=flag.pk, note=form.cleaned_data["note"]
             )
+            if not escalated.newly:
+                return _done(request, "The coordinators already have this one.")
             return _done(request, "The coordinators have been told.")
         message_actions = {
             "release": (chat_services.release_held_message, "Shared with the room."),
@@ -207,11 +184,7 @@ def sanction(request, flag_id: int, action: str):
             return _done(request, f"{member.display_name} is no longer in the room.")
     else:
         raise PermissionDenied
-    return _refused(
-        request,
-        "Please fill in every field of that form: "
-        + "; ".join(f"{field}: {' '.join(errors)}" for field, errors in form.errors.items()),
-    )
+    return _refused(request, "That wasn't saved. " + errors_in_words(form))
 
 
 @queue_page
@@ -222,22 +195,6 @@ def lift_mute(request, mute_id: int):
     mute = get_object_or_404(Mute, pk=mute_id)
     services.lift_mute(actor=request.user, mute_id=mute.pk)
     return _done(request, f"{mute.user.display_name} can post again.")
-
-
-class ConcernForm(forms.Form):
-    member = forms.ModelChoiceField(
-        queryset=User.objects.none(), label="Who are you worried about?"
-    )
-    level = forms.ChoiceField(
-        choices=[
-            ("AMBER", "Amber: please look at this today"),
-            ("RED", "Red: she may be in danger now"),
-        ],
-        label="How urgent is it?",
-    )
-    note = forms.CharField(
-        max_length=2000, label="What worries you?", widget=forms.Textarea(attrs={"rows": 4})
-    )
 
 
 @login_required

@@ -24,6 +24,7 @@ from accounts.views import staff_page
 from chat.models import Room
 from moderation import policy, services
 from moderation.crisis import DEFAULT_CRISIS_CARD, TEAM_TOLD, crisis_card
+from moderation.forms import RuleSwitchForm
 from moderation.models import Level, Rule
 from moderation.rule_forms import (
     KNOWN_CATEGORIES,
@@ -259,7 +260,11 @@ def rule_edit(request, rule_id: int):
 def rule_switch(request, rule_id: int):
     """Switch one rule on or off from the list (rules are never deleted)."""
     rule = get_object_or_404(Rule, pk=rule_id)
-    enabled = request.POST.get("enabled") == "on"
+    switch = RuleSwitchForm(request.POST)
+    if not switch.is_valid():
+        messages.error(request, "That switch didn't work. Please try again from the list.")
+        return redirect("moderation_rules")
+    enabled = switch.cleaned_data["enabled"] == "on"
     if rule.enabled != enabled:
         rule.enabled = enabled
         services.save_rule(actor=request.user, rule=rule, changed=["enabled"])
@@ -268,7 +273,7 @@ def rule_switch(request, rule_id: int):
     else:
         messages.success(request, f"The rule for “{rule.term}” is off. You can switch it on again.")
     # Back to the list as it was filtered (only the filters are carried back).
-    posted = QueryDict(request.POST.get("query", ""))
+    posted = QueryDict(switch.cleaned_data["query"])
     filters = ("term", "category", "level", "state", "page")
     kept = urlencode({name: posted[name] for name in filters if posted.get(name)})
     url = reverse("moderation_rules")
@@ -311,7 +316,9 @@ def site_settings_page(request):
     if previewing and form.is_valid():
         preview_text = form.cleaned_data["crisis_card_text"]
     elif request.method == "POST":
-        preview_text = request.POST.get("crisis_card_text", "")
+        # Only text the form accepted is previewed (a NUL byte or a page-long
+        # card is refused there, with its error beside the field).
+        preview_text = form.cleaned_data.get("crisis_card_text", row.crisis_card_text)
     else:
         preview_text = row.crisis_card_text
     return render(

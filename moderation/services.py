@@ -274,16 +274,36 @@ def acknowledge_flag(*, actor: User, flag_id: int) -> Flag:
     return flag
 
 
-def escalate_flag(*, actor: User, flag_id: int, note: str = "") -> Flag:
-    """A lead volunteer hands a flag to the coordinators."""
+ESCALATION_NOTE_MAX = 1000  # moderation.forms.EscalateForm says so to the person
+
+
+@dataclass(frozen=True)
+class Escalation:
+    flag: Flag
+    # False when the flag had already been escalated: nothing changed, nobody alerted.
+    newly: bool
+
+
+def escalate_flag(*, actor: User, flag_id: int, note: str = "") -> Escalation:
+    """A lead volunteer hands a flag to the coordinators: audited, and every
+    coordinator is alerted. Once only: escalating it again changes nothing and
+    alerts nobody (a repeated click, or someone pressing it to flood their
+    inboxes). Raises ValueError for a note the audit log must not take (too
+    long, or with a NUL byte); the form refuses those first, in plain words."""
+    if len(note) > ESCALATION_NOTE_MAX or "\x00" in note:
+        raise ValueError("The note is too long or has a hidden character in it.")
     with transaction.atomic():
         flag = _flag_for(actor, flag_id)
+        if flag.escalated_at is not None:
+            return Escalation(flag=flag, newly=False)
         flag.escalated_at = timezone.now()
         flag.save(update_fields=["escalated_at"])
-        record_audit(actor=actor, action=AuditAction.FLAG_ESCALATED, target=flag, reason=note)
+        record_audit(
+            actor=actor, action=AuditAction.FLAG_ESCALATED, target=flag, reason=note.strip()
+        )
         _announce_flag(flag, "chat.flag_update")
         alert_coordinators_on_commit()
-    return flag
+    return Escalation(flag=flag, newly=True)
 
 
 def resolve_flag(*, actor: User, flag_id: int, outcome: str, note: str = "") -> Flag:
