@@ -253,6 +253,25 @@ def test_out_of_hours_reports_older_than_the_window_do_not_mute_her(
     assert not Mute.objects.filter(user=author).exists()
 
 
+def test_out_of_hours_reports_a_coordinator_has_reviewed_do_not_count_again(
+    off_hours, coordinator, open_room, settings
+):
+    """A mute lasts until reviewed: reports already reviewed (their flags resolved)
+    do not add up with one new report to mute her again."""
+    settings.VILLAGE_SEND_RATE_COUNT = 100
+    author = make_member("dee@example.net", "Dee")
+    chat_services.enrol_member(actor=coordinator, room_id=open_room.pk, member=author)
+    reporters = enrolled_members(open_room, coordinator, 5)
+    for reporter in reporters[:4]:
+        sent = send(author, open_room.pk, f"annoying message {reporter.pk}")
+        chat_services.report(reporter=reporter, message_id=sent.message["id"], reason="spam")
+    for flag in Flag.objects.filter(subject=author):
+        services.resolve_flag(actor=coordinator, flag_id=flag.pk, outcome="no_action")
+    sent = send(author, open_room.pk, "one more")
+    chat_services.report(reporter=reporters[4], message_id=sent.message["id"], reason="spam")
+    assert not Mute.objects.filter(user=author).exists()
+
+
 def test_out_of_hours_reports_never_hide_or_mute_a_volunteer(
     off_hours, coordinator, open_room, volunteer, settings
 ):
