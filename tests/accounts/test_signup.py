@@ -318,3 +318,13 @@ def test_signing_up_with_a_known_address_does_the_same_work_as_a_new_one(client)
     # The known address's owner is told by email; no second account is made.
     assert User.objects.filter(email="known@example.net").count() == 1
     assert [m.to for m in mail.outbox] == [["new@example.net"], ["known@example.net"]]
+
+
+def test_guessing_the_password_at_the_link_is_slowed_like_a_login(client):
+    sign_up(client)
+    path = confirmation_path()
+    elsewhere = Client()
+    statuses = [elsewhere.post(path, {"password": f"guess {n}"}).status_code for n in range(6)]
+    assert statuses[:5] == [400] * 5 and statuses[5] == 429
+    assert "Too many tries" in elsewhere.post(path, {"password": PASSWORD}).content.decode()
+    assert not EmailAddress.objects.get(email=EMAIL).verified
