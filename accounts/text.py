@@ -24,8 +24,9 @@ VARIATION_SELECTORS = frozenset(
 )
 # Embeddings, overrides and isolates (and the marks LRM, RLM, ALM): they
 # reorder what follows without showing themselves.
-DIRECTION_CONTROLS = frozenset(
-    "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
+DIRECTION_MARKS = frozenset("\u200e\u200f\u061c")
+DIRECTION_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069") | (
+    DIRECTION_MARKS
 )
 # Not format characters by category, yet they draw nothing.
 BLANK_LETTERS = frozenset(
@@ -92,9 +93,19 @@ def _flag_tags_end(text: str, index: int) -> int | None:
     return None
 
 
+def _has_right_to_left_letters(text: str) -> bool:
+    return any(unicodedata.bidirectional(char) in ("R", "AL") for char in text)
+
+
 def hidden_characters(text: str) -> list[str]:
-    """The hidden characters in `text` (see the module's docstring), in order."""
+    """The hidden characters in `text` (see the module's docstring), in order.
+
+    The direction marks (LRM, RLM, ALM) are writing, not hiding, in text that
+    has right-to-left letters (Arabic, Farsi, Urdu, Hebrew): they place its
+    punctuation. The overrides, embeddings and isolates never are.
+    """
     hidden: list[str] = []
+    right_to_left = _has_right_to_left_letters(text)
     index = 0
     while index < len(text):
         char = text[index]
@@ -106,6 +117,8 @@ def hidden_characters(text: str) -> list[str]:
         if char in (ZWNJ, ZWJ):
             if not _joiner_is_writing(text, index):
                 hidden.append(char)
+        elif char in DIRECTION_MARKS and right_to_left:
+            pass
         # Tabs and new lines are controls too, but a reader sees what they do.
         elif char not in "\n\r\t" and (
             char in DIRECTION_CONTROLS
@@ -180,7 +193,7 @@ def skeleton(text: str) -> str:
     give the skeleton of "Val". Spaces stay; see `words` and `collapsed`.
     """
     text = unicodedata.normalize("NFKC", text)
-    hidden = set(hidden_characters(text)) | {ZWJ, ZWNJ}
+    hidden = set(hidden_characters(text)) | {ZWJ, ZWNJ} | DIRECTION_MARKS
     text = "".join(
         char
         for char in unicodedata.normalize("NFD", text)

@@ -11,11 +11,20 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from accounts import text as shown_text
+
 MAX_DEPTH = 4
 MAX_INT = 2**53  # the largest integer a browser's JSON keeps exactly
 HISTORY_LIMIT = 100
 JOIN_LATEST = 50
 REPORT_REASONS = ("worried", "hostile", "contact", "spam", "other")
+NOTHING_TO_SEE = (
+    "There's nothing to see in this message. Please write something before you send it."
+)
+HIDDEN_CHARACTERS = (
+    "This message has hidden characters in it (ones that can't be seen, or that change which "
+    "way text runs), sometimes from copying and pasting. Please type it again without them."
+)
 
 
 class FrameError(Exception):
@@ -233,7 +242,22 @@ def parse_frame(text: str) -> Frame:
         fields[name] = _checked(name, check, data[name], ref) if name in data else default
     if kind == "history" and fields["before_seq"] is not None and fields["after_seq"] is not None:
         raise FrameError("invalid", "Give before_seq or after_seq, not both.", ref=ref)
+    if kind == "send":
+        _check_readable(fields["body"], ref)
     return Frame(kind, fields)
+
+
+def _check_readable(body: str, ref: Any) -> None:
+    """A message shows what it says: something visible, nothing hidden (issue 14).
+
+    Refused, not cleaned: what is published is exactly what she sent. The
+    classification is the one display names use (accounts.text); the
+    joiners inside emoji (👩‍👧) and in scripts that need them pass.
+    """
+    if not shown_text.has_visible_character(body):
+        raise FrameError("invalid", NOTHING_TO_SEE, ref=ref)
+    if shown_text.hidden_characters(body):
+        raise FrameError("invalid", HIDDEN_CHARACTERS, ref=ref)
 
 
 def _checked(name: str, check, value: Any, ref: Any) -> Any:
