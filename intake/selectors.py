@@ -15,7 +15,7 @@ from django.utils.crypto import salted_hmac
 from accounts.models import ExperienceTag, Stage
 from intake.models import Referral
 from intake.screen import SCREEN_QUESTIONS
-from moderation.models import AuditEntry, Flag
+from moderation.models import AuditAction, AuditEntry, Flag
 
 Status = Referral.Status
 
@@ -77,9 +77,11 @@ def screen_yes_labels(referral: Referral) -> list[str]:
 
 
 def referral_timeline(referral: Referral) -> QuerySet[AuditEntry]:
-    """The referral's audit entries, oldest first: who did what, and when."""
+    """The referral's audit entries, oldest first: who did what, and when (not who
+    merely opened it: those reads are in the audit log)."""
     return (
         AuditEntry.objects.filter(target_type="intake.referral", target_id=str(referral.pk))
+        .exclude(action=AuditAction.REFERRAL_VIEWED)
         .select_related("actor")
         .order_by("created_at", "id")
     )

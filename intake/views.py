@@ -31,7 +31,9 @@ from intake.forms import (
 )
 from intake.models import Referral
 from intake.signals import REFERRAL_SESSION_KEY
+from moderation.models import AuditAction
 from moderation.selectors import crisis_card_for
+from moderation.services import record_sensitive_read
 from village.client_address import client_address
 
 # The referral whose short code this browser typed correctly.
@@ -310,6 +312,8 @@ def staff_referral(request, referral_id: int):
     referral = get_object_or_404(
         Referral.objects.select_related("decided_by", "member"), pk=referral_id
     )
+    # Her contact details and the referrer's are on this page: each look is audited.
+    record_sensitive_read(viewer=request.user, action=AuditAction.REFERRAL_VIEWED, target=referral)
     return _referral_page(request, referral)
 
 

@@ -65,6 +65,9 @@ class AuditAction:
     DEBRIEF_HANDLED = "debrief_handled"
     PAIRING_HANDED_OVER = "pairing_handed_over"
     REMINDER_SENT = "reminder_sent"
+    # Reads of private things, written when they are shown (not asked for).
+    DIRECT_EXCERPT_SEEN = "direct_excerpt_seen"
+    REFERRAL_VIEWED = "referral_viewed"
 
     LABELS = {
         ROLE_CHANGED: "Role changed",
@@ -121,6 +124,8 @@ class AuditAction:
         DEBRIEF_HANDLED: "Debrief arranged",
         PAIRING_HANDED_OVER: "1:1 pairing handed over",
         REMINDER_SENT: "Reminder sent to coordinators",
+        DIRECT_EXCERPT_SEEN: "1:1 messages seen with a flag",
+        REFERRAL_VIEWED: "Referral opened (her contact details)",
     }
 
 

@@ -71,6 +71,19 @@ def flags_visible_q(user, *, led_room_ids: set[int]) -> Q:
     return Q(room_id__in=led_room_ids) & ~Q(subject_id=user.pk)
 
 
+def excerpt_read_is_audited(user, *, flag, her_room_ids: set[int]) -> bool:
+    """Showing her a flag's message and the messages around it, from a 1:1 chat
+    she is not part of, is a read of someone else's private chat: audited (as
+    part of handling the flag, so no reason is asked; SAFEGUARDING.md)."""
+    room = flag.room
+    return (
+        flag.message_id is not None
+        and room is not None
+        and room.is_direct
+        and flag.room_id not in her_room_ids
+    )
+
+
 def may_raise_concerns(user) -> bool:
     """Use the concern form at all: volunteers cleared to lead now (the queue's
     question: a paused or lapsed volunteer takes her worry to her coordinator in

@@ -60,9 +60,11 @@ def queue_page(view):
 
 def _cards(user):
     led_rooms = led_room_ids(user)
+    flags = list(open_flags_for(user)[:100])
+    # 1:1 messages she is about to read are audited before she sees them.
+    services.record_direct_excerpts_seen(viewer=user, flags=flags)
     return [
-        {"flag": flag, **flag_context(flag, viewer=user, led_rooms=led_rooms)}
-        for flag in open_flags_for(user)[:100]
+        {"flag": flag, **flag_context(flag, viewer=user, led_rooms=led_rooms)} for flag in flags
     ]
 
 

@@ -65,6 +65,60 @@ def record_audit(
     )
 
 
+def record_sensitive_read(
+    *, viewer: User, action: str, target: models.Model, details: dict[str, Any] | None = None
+) -> AuditEntry:
+    """One audit entry for a read of something private (a referral's contact
+    details): who, what, when. Call before showing it."""
+    with transaction.atomic():
+        return record_audit(actor=viewer, action=action, target=target, details=details)
+
+
+# The queue refreshes itself whenever a flag arrives or changes: the same card seen
+# again within this window is the same read, not a new one.
+EXCERPT_READ_WINDOW = timedelta(minutes=15)
+
+
+def record_direct_excerpts_seen(*, viewer: User, flags, at=None) -> int:
+    """Audit the 1:1 excerpts the queue is about to show her: one entry per flag
+    (not per message) from a 1:1 chat she is not part of, unless she has one for
+    that flag from the last EXCERPT_READ_WINDOW. Two queries, whatever the number
+    of cards. Returns the number of entries written."""
+    from moderation.selectors import room_ids_of
+
+    her_rooms = room_ids_of(viewer)
+    seen = [
+        f for f in flags if policy.excerpt_read_is_audited(viewer, flag=f, her_room_ids=her_rooms)
+    ]
+    if not seen:
+        return 0
+    now = at or timezone.now()
+    recent = set(
+        AuditEntry.objects.filter(
+            actor=viewer,
+            action=AuditAction.DIRECT_EXCERPT_SEEN,
+            target_type=Flag._meta.label_lower,
+            target_id__in=[str(f.pk) for f in seen],
+            created_at__gt=now - EXCERPT_READ_WINDOW,
+        ).values_list("target_id", flat=True)
+    )
+    entries = [
+        AuditEntry(
+            actor=viewer,
+            action=AuditAction.DIRECT_EXCERPT_SEEN,
+            target_type=Flag._meta.label_lower,
+            target_id=str(flag.pk),
+            target_label=str(flag)[:200],
+            details={"room": flag.room_id, "message": flag.message_id},
+            created_at=now,
+        )
+        for flag in seen
+        if str(flag.pk) not in recent
+    ]
+    AuditEntry.objects.bulk_create(entries)
+    return len(entries)
+
+
 # --- screening messages --------------------------------------------------------
 
 
