@@ -19,20 +19,90 @@ class AuditFilter:
     until: date | None = None
 
 
+# Targets whose label, frozen when the entry was written, names people: the page
+# shows them as they are now, so that a member who closed her account is shown as a
+# former member and never by her old name (docs/security.md, promise 11).
+USER_TARGET = "accounts.user"
+PAIRING_TARGET = "chat.pairing"
+
+
+def _as_text(field: str):
+    from django.db.models import CharField
+    from django.db.models.functions import Cast
+
+    return Cast(field, output_field=CharField())
+
+
+def _closed_targets_q():
+    """Entries about a closed (anonymised) account, or a pairing with one."""
+    from django.apps import apps
+    from django.db.models import Q
+
+    from accounts.models import User
+
+    closed = User.objects.filter(anonymised_at__isnull=False)
+    pairings = apps.get_model("chat", "Pairing").objects.filter(
+        Q(member__in=closed) | Q(volunteer__in=closed)
+    )
+    return Q(target_type=USER_TARGET, target_id__in=closed.values(text=_as_text("pk"))) | Q(
+        target_type=PAIRING_TARGET, target_id__in=pairings.values(text=_as_text("pk"))
+    )
+
+
 def audit_entries(*, filters: AuditFilter) -> QuerySet[AuditEntry]:
-    """Audit entries, newest first, narrowed by the coordinator's filters."""
+    """Audit entries, newest first, narrowed by the coordinator's filters.
+
+    "About" matches what the page shows: a person by her name now (never by
+    the name of a closed account), anything else by its label.
+    """
+    from django.db.models import Q
+
+    from accounts.models import User
+
     entries = AuditEntry.objects.select_related("actor")
     if filters.action:
         entries = entries.filter(action=filters.action)
     if filters.actor:
         entries = entries.filter(actor__display_name__icontains=filters.actor)
     if filters.target:
-        entries = entries.filter(target_label__icontains=filters.target)
+        named_now = User.objects.filter(display_name__icontains=filters.target)
+        entries = entries.filter(
+            (Q(target_label__icontains=filters.target) & ~_closed_targets_q())
+            | Q(target_type=USER_TARGET, target_id__in=named_now.values(text=_as_text("pk")))
+        )
     if filters.since:
         entries = entries.filter(created_at__date__gte=filters.since)
     if filters.until:
         entries = entries.filter(created_at__date__lte=filters.until)
     return entries
+
+
+def audit_target_labels(entries) -> dict[int, str]:
+    """What each entry is about, as the page shows it: people (and pairings) by
+    their names now, anything else by the label stored with it. Two queries for
+    a page, whatever its length."""
+    from django.apps import apps
+
+    from accounts.models import User
+
+    def ids(target_type: str) -> set[int]:
+        return {int(e.target_id) for e in entries if e.target_type == target_type}
+
+    people = {u.pk: str(u) for u in User.objects.filter(pk__in=ids(USER_TARGET))}
+    pairings = {
+        p.pk: str(p)
+        for p in apps.get_model("chat", "Pairing")
+        .objects.filter(pk__in=ids(PAIRING_TARGET))
+        .select_related("member", "volunteer")
+    }
+    live = {USER_TARGET: people, PAIRING_TARGET: pairings}
+    labels = {}
+    for entry in entries:
+        now = live.get(entry.target_type)
+        labels[entry.pk] = (
+            now.get(int(entry.target_id), "") if now is not None else entry.target_label
+        )
+    return labels
 
 
 # --- settings, staffed hours, the crisis card ---------------------------------

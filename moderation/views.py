@@ -5,7 +5,12 @@ from django.shortcuts import render
 
 from moderation import policy
 from moderation.forms import AuditFilterForm
-from moderation.selectors import AuditFilter, audit_entries, crisis_card_for
+from moderation.selectors import (
+    AuditFilter,
+    audit_entries,
+    audit_target_labels,
+    crisis_card_for,
+)
 
 
 def crisis_card_page(request):
@@ -22,6 +27,10 @@ def audit_log(request):
     form = AuditFilterForm(request.GET or None)
     filters = AuditFilter(**form.cleaned_data) if form.is_valid() else AuditFilter()
     page = Paginator(audit_entries(filters=filters), 50).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)  # the entries the template will show
+    labels = audit_target_labels(page.object_list)
+    for entry in page.object_list:
+        entry.about = labels[entry.pk]
     query = request.GET.copy()
     query.pop("page", None)
     return render(

@@ -43,8 +43,13 @@ def test_member_downloads_her_profile_consents_and_messages_as_a_file(client, mu
 
 
 def test_closing_her_account_anonymises_it_in_place_and_removes_her_words(
-    client, mum, other_mum, open_room
+    client, mum, other_mum, open_room, coordinator, volunteer
 ):
+    from moderation import services as moderation_services
+
+    # Audit entries about her (labels "Amy", "Amy with Val") from before she left.
+    chat_services.pair(actor=coordinator, member=mum, volunteer=volunteer)
+    moderation_services.warn_member(actor=coordinator, member=mum, note="please be gentle")
     say(mum, open_room.pk, "something personal")
     say(other_mum, open_room.pk, "a reply from Beth")
     client.force_login(mum)
@@ -67,6 +72,18 @@ def test_closing_her_account_anonymises_it_in_place_and_removes_her_words(
     joined = chat_services.join_room(user=other_mum, room_id=open_room.pk, after_seq=None)
     first = joined.messages[0]
     assert first["author"]["display_name"] == FORMER_MEMBER and first["body"] is None
+    # The audit log too: what happened stays, under "Former member", and searching
+    # for her old name finds nothing.
+    client.force_login(coordinator)
+    audit = client.get(reverse("audit_log")).content.decode()
+    assert "Amy" not in audit
+    assert f"{FORMER_MEMBER} with Val" in audit and "Member warned" in audit
+    by_old_name = client.get(reverse("audit_log"), {"target": "Amy"}).content.decode()
+    assert "Amy" not in by_old_name.replace('value="Amy"', "") and "No entries match" in by_old_name
+    assert (
+        "Member warned"
+        in client.get(reverse("audit_log"), {"target": FORMER_MEMBER}).content.decode()
+    )
     client.logout()
     client.post(reverse("account_login"), {"login": "amy@example.net", "password": PASSWORD})
     assert "_auth_user_id" not in client.session  # no longer a way in
