@@ -5,7 +5,7 @@ that what one refuses the other refuses too. Pure Python: no Django here.
 
 Hidden characters are those a reader cannot see but that change what she
 reads: direction controls (a bidi override turns "evil.exe" around), zero-width
-and other format characters, control, private-use and unassigned code points,
+and other format characters, control, private-use and surrogate code points,
 line and paragraph separators, and a few letters and marks that draw nothing
 (the Hangul fillers, the braille blank). The zero-width joiners are not hidden
 where writing needs them: inside an emoji sequence (👩‍👧) and between the
@@ -32,7 +32,9 @@ DIRECTION_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068
 BLANK_LETTERS = frozenset(
     "\u115f\u1160\u3164\uffa0\u2800\u034f\u17b4\u17b5\u180b\u180c\u180d\u180e\u180f"
 )
-HIDDEN_CATEGORIES = frozenset({"Cf", "Cc", "Co", "Cs", "Cn", "Zl", "Zp"})
+# Not "Cn" (unassigned): to this Python's Unicode tables a newer emoji (🩷,
+# Unicode 15) is unassigned, and phones draw it.
+HIDDEN_CATEGORIES = frozenset({"Cf", "Cc", "Co", "Cs", "Zl", "Zp"})
 # Scripts whose writing uses ZWNJ/ZWJ between letters (judged by the letter's
 # Unicode name).
 JOINING_SCRIPTS = (
@@ -94,7 +96,11 @@ def _flag_tags_end(text: str, index: int) -> int | None:
 
 
 def _has_right_to_left_letters(text: str) -> bool:
-    return any(unicodedata.bidirectional(char) in ("R", "AL") for char in text)
+    # Letters only: RLM itself is of the right-to-left class.
+    return any(
+        unicodedata.category(char)[0] == "L" and unicodedata.bidirectional(char) in ("R", "AL")
+        for char in text
+    )
 
 
 def hidden_characters(text: str) -> list[str]:
@@ -128,11 +134,6 @@ def hidden_characters(text: str) -> list[str]:
             hidden.append(char)
         index += 1
     return hidden
-
-
-def direction_controls(text: str) -> list[str]:
-    """The bidi embedding, override, isolate and mark characters in `text`."""
-    return [char for char in text if char in DIRECTION_CONTROLS]
 
 
 def has_visible_character(text: str) -> bool:

@@ -749,6 +749,7 @@
     clearTimeout(this.typers[user.id] && this.typers[user.id].timer);
     this.typers[user.id] = {
       name: user.display_name,
+      role: user.role,
       timer: setTimeout(function () { delete self.typers[user.id]; self.renderTyping(); }, TYPING_SHOWN)
     };
     this.renderTyping();
@@ -756,9 +757,20 @@
 
   RoomPage.prototype.renderTyping = function () {
     var typers = this.typers;
-    var names = Object.keys(typers).map(function (id) { return typers[id].name; });
-    this.typingLine.textContent = !names.length ? "" :
-      names.length === 1 ? names[0] + " is typing…" : names.join(" and ") + " are typing…";
+    var line = this.typingLine;
+    var ids = Object.keys(typers);
+    line.textContent = "";
+    ids.forEach(function (id, i) {
+      if (i) { line.appendChild(document.createTextNode(" and ")); }
+      var who = el("span", "person");
+      who.appendChild(el("span", "person-name", typers[id].name));
+      if (typers[id].role && typers[id].role !== "member") {
+        who.appendChild(document.createTextNode(" "));
+        who.appendChild(roleBadge(typers[id].role));
+      }
+      line.appendChild(who);
+    });
+    if (ids.length) { line.appendChild(document.createTextNode(ids.length === 1 ? " is typing…" : " are typing…")); }
   };
 
   RoomPage.prototype.onRemoved = function () {

@@ -26,8 +26,17 @@ def test_only_the_real_volunteer_wears_the_badge_in_the_presence_list_and_on_mes
         visit_room(browse, open_room.pk)
     say(val, "Hello, I'm Val, your volunteer tonight")
     say(imposter, "Hello, I'm Val too")
+    for browse in (val, imposter):
+        browse(lambda page: page.get_by_label("Your message").press_sequentially("Hi"))
 
     def look(page):
+        # First, while they are still typing (shown for 5 seconds).
+        typing = page.locator("#typing .person")
+        expect(typing).to_have_count(2)
+        expect(typing.locator(".role-badge")).to_have_count(1)
+        expect(typing.filter(has=page.locator(".role-badge")).locator(".person-name")).to_have_text(
+            "Val"
+        )
         online = page.locator("#online")
         expect(online.locator(".person")).to_have_count(3)
         real = online.locator(".person").filter(has=page.locator(".role-badge"))

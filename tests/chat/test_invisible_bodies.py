@@ -55,6 +55,7 @@ PUBLISHED_AS_SENT = [
     "می\u200cخواهم بخوابم",  # Farsi: ZWNJ is part of the spelling
     "سلام\u200f!",  # Arabic with a right-to-left mark for its punctuation
     "Plain words, with a new line\nand a tab\tas well",
+    "Love you \U0001fa77",  # pink heart (Unicode 15): newer than some servers' tables
 ]
 
 
