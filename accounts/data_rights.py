@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from accounts.models import HealthDataConsent, MemberProfile, SafeguardingDetails, User
 from accounts.revocation import revoke_user_sockets
-from chat.models import Membership, Message
+from chat.models import Membership, Message, Pairing, Room
 from intake.models import Referral
 from moderation.models import Flag
 from moderation.services import AuditAction, record_audit
@@ -180,6 +180,15 @@ def close_account(*, user: User) -> None:
         user.notify_direct_messages = user.notify_session_opens = user.show_online = False
         user.set_unusable_password()
         user.save()
+        # A 1:1 chat is named after the pair when it is made (chat.services
+        # _direct_room_name), so her old name would stay on her volunteer's
+        # room list and chat page: name it after what she is now.
+        for pairing in Pairing.objects.filter(member=user).select_related("room", "volunteer"):
+            room = pairing.room
+            room.name = f"{FORMER_MEMBER} & {pairing.volunteer.display_name}"[
+                : Room._meta.get_field("name").max_length
+            ]
+            room.save(update_fields=["name"])
         record_audit(
             actor=user,
             action=AuditAction.ACCOUNT_CLOSED,

@@ -47,8 +47,9 @@ def test_closing_her_account_anonymises_it_in_place_and_removes_her_words(
 ):
     from moderation import services as moderation_services
 
-    # Audit entries about her (labels "Amy", "Amy with Val") from before she left.
-    chat_services.pair(actor=coordinator, member=mum, volunteer=volunteer)
+    # Audit entries about her (labels "Amy", "Amy with Val") from before she left,
+    # and the 1:1 chat "Amy & Val".
+    pairing = chat_services.pair(actor=coordinator, member=mum, volunteer=volunteer)
     moderation_services.warn_member(actor=coordinator, member=mum, note="please be gentle")
     say(mum, open_room.pk, "something personal")
     say(other_mum, open_room.pk, "a reply from Beth")
@@ -72,6 +73,12 @@ def test_closing_her_account_anonymises_it_in_place_and_removes_her_words(
     joined = chat_services.join_room(user=other_mum, room_id=open_room.pk, after_seq=None)
     first = joined.messages[0]
     assert first["author"]["display_name"] == FORMER_MEMBER and first["body"] is None
+    # Her volunteer's room list and their 1:1 chat (kept, read-only for Val until
+    # a coordinator ends it) call her a former member too.
+    client.force_login(volunteer)
+    for url in (reverse("home"), reverse("room", args=[pairing.room_id])):
+        page = client.get(url).content.decode()
+        assert "Amy" not in page and f"{FORMER_MEMBER} &amp; Val" in page
     # The audit log too: what happened stays, under "Former member", and searching
     # for her old name finds nothing.
     client.force_login(coordinator)
