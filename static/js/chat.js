@@ -53,7 +53,13 @@
     return isNaN(d) ? "" : d.toLocaleTimeString("en-GB", { hour: "2-digit", minute: "2-digit" });
   }
 
+  // Set when site.js has cleared this browser (logout, quick exit): from then
+  // on nothing of hers is written back while the page is leaving.
+  var forgotten = false;
+  document.addEventListener("village:forget", function () { forgotten = true; });
+
   function store(key, value) {
+    if (forgotten) { return; }
     try {
       if (value === null || value === "" || (Array.isArray(value) && !value.length)) {
         localStorage.removeItem(key);

@@ -31,13 +31,20 @@
     } catch (e) { /* storage switched off: there is nothing to clear */ }
   }
 
+  // Tell the chat first, so that it writes nothing back while the page leaves.
+  function announceForgetting() {
+    try { document.dispatchEvent(new CustomEvent("village:forget")); } catch (e) { /* old browser */ }
+  }
+
   function forgetEverything() {
+    announceForgetting();
     forget(window.localStorage, null);
     forget(window.sessionStorage, null);
   }
 
   function forgetPerson(userId) {
     var own = personPrefix(userId);
+    announceForgetting();
     forget(window.localStorage, function (key) { return key.indexOf(own) !== 0; });
     forget(window.sessionStorage, null);
   }
