@@ -281,6 +281,9 @@ def staff_referrals_decided(request):
 
 
 def _referral_page(request, referral: Referral, *, forms: dict | None = None, status: int = 200):
+    # Her contact details and the referrer's are on this page (also when a step
+    # is refused and the page is shown again): each showing is audited.
+    record_sensitive_read(viewer=request.user, action=AuditAction.REFERRAL_VIEWED, target=referral)
     forms = forms or {}
     allowed = policy.allowed_actions(referral=referral)
     return render(
@@ -312,8 +315,6 @@ def staff_referral(request, referral_id: int):
     referral = get_object_or_404(
         Referral.objects.select_related("decided_by", "member"), pk=referral_id
     )
-    # Her contact details and the referrer's are on this page: each look is audited.
-    record_sensitive_read(viewer=request.user, action=AuditAction.REFERRAL_VIEWED, target=referral)
     return _referral_page(request, referral)
 
 

@@ -99,3 +99,11 @@ def test_a_referral_page_refused_writes_nothing(client, volunteer):
     client.force_login(volunteer)
     assert client.get(reverse("staff_referral", args=[referral.pk])).status_code == 403
     assert not AuditEntry.objects.filter(action="referral_viewed").exists()
+
+
+def test_a_referral_page_shown_again_after_a_refused_step_is_audited_too(client, coordinator):
+    referral = make_referral(mum_name="Jo Realname")
+    client.force_login(coordinator)
+    response = client.post(reverse("staff_referral_act", args=[referral.pk, "decline"]), {})
+    assert response.status_code == 400 and "Jo Realname" in response.content.decode()
+    assert AuditEntry.objects.filter(action="referral_viewed", actor=coordinator).count() == 1
