@@ -36,6 +36,7 @@ HIDDEN = (
     "Your name has a hidden character in it (one that can't be seen, or that changes "
     "which way text runs). Please type your name again without it."
 )
+TOO_LONG = "Please choose a name of at most %(longest)d characters."
 NOTHING_VISIBLE = "Please choose a name with at least one letter or number in it."
 ROLE_WORD = (
     "Words like “volunteer”, “coordinator” and “team” are kept for the Village team, so "
@@ -73,6 +74,9 @@ def check_display_name(value: str, *, role: str, person: User | None = None) -> 
     name never counts against her. Raises ValidationError with words for her.
     """
     name = unicodedata.normalize("NFKC", " ".join(value.split()))
+    longest = User._meta.get_field("display_name").max_length
+    if len(name) > longest:  # NFKC can lengthen a name ("ﷺ" is 18 letters)
+        raise ValidationError(TOO_LONG % {"longest": longest}, code="too_long")
     if text.hidden_characters(name):
         raise ValidationError(HIDDEN, code="hidden_characters")
     if not text.has_visible_character(name):

@@ -169,3 +169,12 @@ def test_the_check_command_lists_old_names_with_their_hidden_characters(mum, vol
     call_command("check_display_names", stdout=out)
     assert f"{mum.pk}\t'Amy\\u202e'" in out.getvalue()
     assert "1 member(s)" in out.getvalue()
+
+
+def test_a_name_that_grows_in_its_plain_form_is_still_held_to_the_length(client, mum):
+    client.force_login(mum)
+    response = post_profile(client, "\ufdfa\ufdfa\ufdfa")  # 3 characters, 54 once plain
+    assert response.status_code == 200
+    assert "at most 40 characters" in response.content.decode()
+    mum.refresh_from_db()
+    assert mum.display_name == "Amy"
