@@ -7,7 +7,7 @@ sends `revoked` and closes with 4001 (DESIGN.md: within 2 seconds).
 
 from __future__ import annotations
 
-from village.realtime import broadcast_on_commit, login_session_group, user_group
+from infra.realtime import broadcast_on_commit, login_session_group, user_group
 
 
 def revoke_user_sockets(*, user_id: int, reason: str) -> None:

@@ -27,9 +27,9 @@ from accounts.selectors import login_is_valid
 from chat import periodic, policy, presence, services
 from chat.protocol import Frame, FrameError, parse_frame, person
 from chat.selectors import rooms_for
-from village.dbwork import in_db_thread
-from village.origins import origin_allowed
-from village.realtime import (
+from infra.dbwork import in_db_thread
+from infra.origins import origin_allowed
+from infra.realtime import (
     BROADCAST_ID,
     LayerUnavailable,
     coordinators_group,
@@ -91,7 +91,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.last_typing: dict[int, float] = {}
         self.refresh_task: asyncio.Task | None = None
         self.closing = False
-        # Again behind asgi.py's SameOriginValidator: the same rule (village.origins).
+        # Again behind asgi.py's SameOriginValidator: the same rule (infra.origins).
         if not origin_allowed(self.scope):
             await self.close()
             return
@@ -138,7 +138,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
         Channels hops to its one synchronous thread before every event to
         close stale database connections there. This consumer never queries
-        on that thread (its services run on village.dbwork's threads, which
+        on that thread (its services run on infra.dbwork's threads, which
         look after their own connections; the session lookup of the
         handshake uses `database_sync_to_async`, which closes them itself),
         and at a few thousand events a second the hop was the largest cost

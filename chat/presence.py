@@ -19,8 +19,8 @@ from typing import Any
 
 import redis
 
-from village import realtime
-from village.ephemeral import RedisUnavailable, get_redis, key
+from infra import realtime
+from infra.ephemeral import RedisUnavailable, get_redis, key
 
 log = logging.getLogger("village.chat")
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import redis
 from django.conf import settings
 
-from village.ephemeral import RedisUnavailable, get_redis, key
+from infra.ephemeral import RedisUnavailable, get_redis, key
 
 log = logging.getLogger("village.chat")
 

@@ -38,15 +38,15 @@ from chat.selectors import (
     room_summary,
     visible_messages,
 )
-from moderation.selectors import active_mute, has_unacknowledged_red, is_contact_hold
-from moderation.services import AuditAction, flag_message, record_audit, screen_message
-from village.realtime import (
+from infra.realtime import (
     broadcast,
     broadcast_on_commit,
     coordinators_group,
     room_group,
     user_group,
 )
+from moderation.selectors import active_mute, has_unacknowledged_red, is_contact_hold
+from moderation.services import AuditAction, flag_message, record_audit, screen_message
 
 NOT_AVAILABLE = "That room doesn't exist or isn't open to you."
 # A session opened this long before a scheduled slot still counts as on schedule.

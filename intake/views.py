@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts.views import SIGNUP_PREFILL_SESSION_KEY
+from infra.client_address import client_address
 from intake import policy, selectors, services
 from intake.forms import (
     SIGNPOSTS,
@@ -34,7 +35,6 @@ from intake.signals import REFERRAL_SESSION_KEY
 from moderation.models import AuditAction
 from moderation.selectors import crisis_card_for
 from moderation.services import record_sensitive_read
-from village.client_address import client_address
 
 # The referral whose short code this browser typed correctly.
 JOIN_CODE_SESSION_KEY = "village_join_code_ok"
@@ -47,7 +47,7 @@ def _service_phone() -> str:
 
 
 def _client_address(request) -> str:
-    # Never X-Forwarded-For directly: a client writes it (village.client_address).
+    # Never X-Forwarded-For directly: a client writes it (infra.client_address).
     return client_address(request)
 
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from accounts.models import Role, User
 from accounts.revocation import revoke_user_sockets
+from infra.realtime import broadcast_on_commit, coordinators_group, room_group, user_group
 from moderation import policy
 from moderation import ruleset as ruleset_module
 from moderation.models import (
@@ -35,7 +36,6 @@ from moderation.selectors import (
     led_room_ids,
     site_settings,
 )
-from village.realtime import broadcast_on_commit, coordinators_group, room_group, user_group
 
 REALERT_AFTER = timedelta(minutes=5)
 

@@ -20,11 +20,11 @@ from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_K
 from django.db import connections
 
 from chat import presence, ratelimit
+from infra.dbwork import close_db_thread_connections, in_db_thread
 from village.asgi import application
-from village.dbwork import close_db_thread_connections, in_db_thread
 
 ORIGIN = (b"origin", b"http://localhost")
-# The handshake's own Host: ORIGIN is its origin (village.origins).
+# The handshake's own Host: ORIGIN is its origin (infra.origins).
 HOST = (b"host", b"localhost")
 
 

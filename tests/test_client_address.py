@@ -22,6 +22,7 @@ import pytest
 import yaml
 from django.test import RequestFactory
 
+from infra.client_address import client_address
 from tests.conftest import needs
 from tests.intake.referrals import referral_data
 from tests.servers import (
@@ -31,7 +32,6 @@ from tests.servers import (
     free_port,
     wait_until_listening,
 )
-from village.client_address import client_address
 
 REFER = "/refer/"
 LOGIN = "/accounts/login/"

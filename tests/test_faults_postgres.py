@@ -36,10 +36,10 @@ from psycopg import sql
 from accounts.models import User
 from chat import services as chat_services
 from chat.models import Message
+from infra.dbwork import DatabaseTimeout, in_db_thread
 from tests.conftest import make_member
 from tests.servers import DaphneServer
 from tests.sockets import mint_session
-from village.dbwork import DatabaseTimeout, in_db_thread
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -18,9 +18,9 @@ from django.utils import timezone
 
 from chat import services as chat_services
 from chat.models import Message, Pairing, Room
+from infra.dbwork import executor
 from moderation.models import Flag, Level
 from tests.conftest import make_member
-from village.dbwork import executor
 
 MARKER = "foreign_ids_marker"  # an unknown frame type: its error marks "all answered"
 HUGE_VALID = 2**53 - 1  # the largest id a frame may carry; nothing has it

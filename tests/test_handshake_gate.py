@@ -10,7 +10,7 @@ import asyncio
 
 from django.test import override_settings
 
-from village.handshakes import HandshakeGate
+from infra.handshakes import HandshakeGate
 
 
 class Handshake:

@@ -68,3 +68,38 @@ def test_every_village_app_is_packaged_and_copied_into_the_image():
     for app in apps:
         assert f"{app}*" in packaged, app
         assert f"COPY {app} ./{app}" in dockerfile, app
+
+
+def test_infra_is_packaged_and_imports_no_app():
+    """`infra` is the bottom layer (DESIGN.md): any app may import it, so it
+    must not import an app back, and it must reach the wheel."""
+    import ast
+    import tomllib
+
+    from django.conf import settings
+
+    packaged = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"][
+        "packages"
+    ]["find"]["include"]
+    assert "infra*" in packaged
+    apps = {app.split(".")[0] for app in settings.INSTALLED_APPS if (ROOT / app).is_dir()}
+    apps |= {"village"}
+    modules = sorted((ROOT / "platform" / "infra").glob("*.py"))
+    assert {m.stem for m in modules} >= {
+        "realtime",
+        "ephemeral",
+        "dbwork",
+        "client_address",
+        "origins",
+        "handshakes",
+    }
+    for module in modules:
+        for node in ast.walk(ast.parse(module.read_text())):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0:
+                names = [node.module or ""]
+            else:
+                continue
+            for name in names:
+                assert name.split(".")[0] not in apps, f"{module.name} imports {name}"

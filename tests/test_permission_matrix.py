@@ -29,12 +29,12 @@ from accounts.models import Role, User, VolunteerRecord, VolunteerStatus
 from chat import services as chat_services
 from chat.models import Message, Room
 from chat.selectors import current_session
+from infra.dbwork import executor
 from moderation import services as moderation_services
 from moderation.models import AuditEntry, Flag, Level, Mute, Report
 from tests.conftest import activate_totp, make_member, make_person
 from tests.sockets import HOST, ORIGIN
 from village.asgi import application
-from village.dbwork import executor
 
 
 def in_db_thread(fn):

@@ -12,8 +12,8 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from chat.routing import websocket_urlpatterns  # noqa: E402
-from village.handshakes import HandshakeGate  # noqa: E402
-from village.origins import SameOriginValidator  # noqa: E402
+from infra.handshakes import HandshakeGate  # noqa: E402
+from infra.origins import SameOriginValidator  # noqa: E402
 
 
 def _protocol_closes_bad_frames() -> None:

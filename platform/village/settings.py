@@ -215,7 +215,7 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
 ACCOUNT_PREVENT_ENUMERATION = True
 # Login throttling: allauth's rate limits (5 failures per email per 5 minutes).
 ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/300s/key"}
-# Its per-address limits read the address from village.client_address.
+# Its per-address limits read the address from infra.client_address.
 ACCOUNT_ADAPTER = "accounts.adapter.VillageAccountAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Village"
@@ -292,7 +292,7 @@ if PRODUCTION:
 
 # Reverse proxies in front of daphne (docker-compose ships one: Caddy). 0, the
 # default, counts each request by its socket peer and ignores X-Forwarded-For;
-# see village.client_address. daphne runs without --proxy-headers.
+# see infra.client_address. daphne runs without --proxy-headers.
 VILLAGE_TRUSTED_PROXIES = env.int("VILLAGE_TRUSTED_PROXIES", default=0)
 
 # --- Village --------------------------------------------------------------
@@ -324,7 +324,7 @@ VILLAGE_LAYER_TIMEOUT = env.float("VILLAGE_LAYER_TIMEOUT", default=2.0)
 # Threads for database work from sockets (each holds a database connection).
 VILLAGE_DB_THREADS = env.int("VILLAGE_DB_THREADS", default=8)
 # Socket handshakes a process works on at once, and how many more may wait
-# their turn before the next is refused (village.handshakes).
+# their turn before the next is refused (infra.handshakes).
 VILLAGE_HANDSHAKES_AT_ONCE = env.int("VILLAGE_HANDSHAKES_AT_ONCE", default=16)
 VILLAGE_HANDSHAKES_IN_LINE = env.int("VILLAGE_HANDSHAKES_IN_LINE", default=2000)
 # Seconds a socket's database call may take before the client gets `unavailable`.

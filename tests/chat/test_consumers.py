@@ -48,8 +48,8 @@ async def test_anonymous_connection_is_refused(db):
 
 
 async def test_foreign_origin_is_refused(mum):
+    from infra.dbwork import in_db_thread
     from tests.sockets import mint_session
-    from village.dbwork import in_db_thread
 
     key = await in_db_thread(mint_session)(mum)
     communicator = WebsocketCommunicator(

@@ -22,12 +22,12 @@ from django.test import Client
 from django.utils import timezone
 
 from accounts.models import User
+from infra.dbwork import in_db_thread
 from moderation.services import suspend_account
 from tests.conftest import make_member
 from tests.servers import DaphneServer, documented_daphne_options
 from tests.sockets import close_socket_test_connections, mint_session
 from village.asgi import application
-from village.dbwork import in_db_thread
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -28,11 +28,11 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from chat import services as chat_services
+from infra.dbwork import in_db_thread
 from tests.conftest import IN_CI
 from tests.servers import DaphneServer
 from tests.sockets import HOST, ORIGIN, close_socket_test_connections, mint_session
 from village.asgi import application
-from village.dbwork import in_db_thread
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

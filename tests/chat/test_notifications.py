@@ -8,7 +8,7 @@ import pytest
 from django.core import mail
 
 from chat import notifications, services
-from village.dbwork import in_db_thread
+from infra.dbwork import in_db_thread
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from chat import periodic, services
 from chat.models import ScheduleSlot, Session
-from village.dbwork import in_db_thread
+from infra.dbwork import in_db_thread
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

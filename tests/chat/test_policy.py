@@ -9,10 +9,10 @@ from django.core.exceptions import PermissionDenied
 
 from chat import services
 from chat.models import Membership, Message, Pairing
+from infra.dbwork import in_db_thread
 from moderation.models import AuditEntry
 from tests.conftest import make_member, make_person
 from tests.sockets import room_ids
-from village.dbwork import in_db_thread
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

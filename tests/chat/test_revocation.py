@@ -11,8 +11,8 @@ from django.test import AsyncClient
 
 from accounts import services as account_services
 from chat import services
+from infra.dbwork import in_db_thread
 from tests.conftest import PASSWORD
-from village.dbwork import in_db_thread
 
 pytestmark = pytest.mark.django_db(transaction=True)
 DEADLINE = 2.0

@@ -17,8 +17,8 @@ from accounts.models import VolunteerRecord, VolunteerStatus
 from chat import periodic
 from chat import services as chat_services
 from chat.models import Session
+from infra.dbwork import in_db_thread
 from tests.sockets import room_ids
-from village.dbwork import in_db_thread
 
 pytestmark = pytest.mark.django_db(transaction=True)
 DEADLINE = 2.0

@@ -7,8 +7,8 @@ import uuid
 import pytest
 
 from chat.models import Message
+from infra.dbwork import in_db_thread
 from moderation.models import Flag, Mute
-from village.dbwork import in_db_thread
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

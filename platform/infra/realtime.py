@@ -28,7 +28,7 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import transaction
 
-from village import ephemeral
+from infra import ephemeral
 
 log = logging.getLogger("village.realtime")
 
@@ -80,7 +80,7 @@ async def send_to_group(group: str, event: dict[str, Any]) -> bool:
     """Send one event, giving up after VILLAGE_LAYER_TIMEOUT seconds; True if sent.
 
     Skipped at once while the layer failed within LAYER_COOLDOWN seconds or the
-    shared Redis is known to be failing (see village.ephemeral).
+    shared Redis is known to be failing (see infra.ephemeral).
     """
     loop = asyncio.get_running_loop()
     now = loop.time()
