@@ -309,7 +309,8 @@ def _keyword_stream(
     joined: list[bool] | None = None
     if _SPACED_HINT.search(text):
         tokens = [m.span() for m in _TOKEN.finditer(text)]
-        deleted, joined = [False] * n, [False] * n
+        # Marked on lists of their own so that `close` sees them as lists, not Optional.
+        deleted_marks, joined_marks = [False] * n, [False] * n
         run: list[tuple[int, int]] = []
 
         def close(run: list[tuple[int, int]]) -> None:
@@ -320,10 +321,10 @@ def _keyword_stream(
                 return
             for idx, (a, _) in enumerate(run):
                 c1[a] = _LEET.get(c1[a], c1[a])
-                joined[a] = True
+                joined_marks[a] = True
                 if idx:
                     for q in range(run[idx - 1][1], a):
-                        deleted[q] = True
+                        deleted_marks[q] = True
 
         for a, b in tokens:
             if not (b - a == 1 and (c1[a].isalpha() or c1[a] in _LEET)):
@@ -341,8 +342,8 @@ def _keyword_stream(
                     run = []
             run.append((a, b))
         close(run)
-        if not any(joined):
-            deleted = joined = None
+        if any(joined_marks):
+            deleted, joined = deleted_marks, joined_marks
 
     # 7 (the common case: no letters to collapse or join). Hyphens and underscores
     # become spaces; runs of spaces become one.
@@ -357,7 +358,10 @@ def _keyword_stream(
     # 6. letters repeated three or more times collapsed, 7. spaces
     if deleted is None or joined is None:
         deleted, joined = [False] * n, [False] * n
-    c2, s2, e2, f2 = [], [], [], []
+    c2: list[str] = []
+    s2: list[int] = []
+    e2: list[int] = []
+    f2: list[int] = []
     k = 0
     while k < n:
         if deleted[k]:
@@ -820,7 +824,12 @@ class Scanner:
             key=lambda m: (m.start, m.end, _LEVEL_ORDER.get(m.level, 9), str(m.rule)),
         )
 
-    def _scan_rules(self, a_chars, a_starts, a_ends) -> list[Match]:
+    def _scan_rules(
+        self, a_chars: list[str], a_starts: list[int], a_ends: list[int]
+    ) -> list[Match]:
+        automaton = self._automaton
+        if automaton is None:  # no rule has a keyword
+            return []
         b_chars, b_starts, b_ends, b_flags = _keyword_stream(a_chars, a_starts, a_ends)
         n = len(b_chars)
         spaced = "".join(b_chars)
@@ -830,7 +839,7 @@ class Scanner:
         positions: list[int] = []
         hits: list[tuple[int, int, int]] = []
         excepted: dict[int, list[tuple[int, int]]] = {}
-        for end, (length, entries) in self._automaton.iter(squeezed):
+        for end, (length, entries) in automaton.iter(squeezed):
             if not positions:
                 positions = [k for k, c in enumerate(spaced) if c != " "]
             first = end - length + 1
@@ -887,7 +896,10 @@ class Scanner:
 
     # -- contact details --
 
-    def _detect_contact(self, text, folded, starts, ends) -> list[Match]:
+    def _detect_contact(
+        self, text: str, folded: str, starts: list[int], ends: list[int]
+    ) -> list[Match]:
+
         spans: list[tuple[str, int, int]] = []  # (detector, start, end) in `folded`
         spans += [(PHONE, s, e) for s, e in _phones(folded)]
         emails = [(s, e) for s, e in _emails(folded)]
