@@ -8,10 +8,15 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from accounts import text as shown_text
+
+if TYPE_CHECKING:  # the models are only serialised here, never queried
+    from accounts.models import User
+    from chat.models import Message
 
 MAX_DEPTH = 4
 MAX_INT = 2**53  # the largest integer a browser's JSON keeps exactly
@@ -122,7 +127,7 @@ def _plain(value: str) -> str:
     return value if _is_unicode(value) else value.encode("utf-8", "replace").decode("utf-8")
 
 
-def _text(max_length: int):
+def _text(max_length: int) -> Callable[[Any], str]:
     def check(value: Any) -> str:
         if not isinstance(value, str):
             raise ValueError("must be text")
@@ -146,7 +151,7 @@ def _body(value: Any) -> str:
     return _storable(value)
 
 
-def _choice(*options: str):
+def _choice(*options: str) -> Callable[[Any], str]:
     def check(value: Any) -> str:
         if value not in options:
             raise ValueError("must be one of " + ", ".join(options))
@@ -260,7 +265,7 @@ def _check_readable(body: str, ref: Any) -> None:
         raise FrameError("invalid", HIDDEN_CHARACTERS, ref=ref)
 
 
-def _checked(name: str, check, value: Any, ref: Any) -> Any:
+def _checked(name: str, check: Callable[[Any], Any], value: Any, ref: Any) -> Any:
     try:
         return check(value)
     except ValueError as error:
@@ -270,16 +275,16 @@ def _checked(name: str, check, value: Any, ref: Any) -> Any:
 # --- serialisation -------------------------------------------------------------
 
 
-def person(user) -> dict[str, Any]:
+def person(user: User) -> dict[str, Any]:
     return {"id": user.pk, "display_name": user.display_name, "role": user.role}
 
 
-def message_payload(message, *, flag: str | None = None) -> dict[str, Any]:
+def message_payload(message: Message, *, flag: str | None = None) -> dict[str, Any]:
     """The contract's message object M (the full form; policy redacts per viewer).
 
     `flag` (the level of an open flag on it) is for the room's staff only.
     """
-    payload = {
+    payload: dict[str, Any] = {
         "id": message.pk,
         "seq": message.seq,
         "room": message.room_id,
