@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING, TypeAlias, TypeGuard
 
 from allauth.mfa.models import Authenticator
 from allauth.mfa.utils import is_mfa_enabled
@@ -13,28 +14,34 @@ from django.utils import timezone
 
 from accounts.models import Role, SafeguardingDetails, User, VolunteerStatus
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
 
-def is_active_person(user) -> bool:
+    # Whoever is asking (a request's user): a person signed in, or nobody yet.
+    AnyUser: TypeAlias = User | AnonymousUser
+
+
+def is_active_person(user: AnyUser | None) -> TypeGuard[User]:
     return bool(user and user.is_authenticated and user.is_active and user.anonymised_at is None)
 
 
-def can_use_staff_pages(user) -> bool:
+def can_use_staff_pages(user: AnyUser) -> TypeGuard[User]:
     return is_active_person(user) and user.role == Role.COORDINATOR
 
 
-def requires_mfa(user) -> bool:
+def requires_mfa(user: AnyUser) -> bool:
     """Staff must have TOTP set up before staff pages; the demo coordinator is spared in demo."""
     if not is_active_person(user) or not (user.role == Role.COORDINATOR or user.is_superuser):
         return False
     return not (settings.DEMO and user.email == settings.VILLAGE_DEMO_COORDINATOR_EMAIL)
 
 
-def can_manage_people(user) -> bool:
+def can_manage_people(user: AnyUser) -> TypeGuard[User]:
     """Invite volunteers, change roles."""
     return can_use_staff_pages(user)
 
 
-def can_change_role_of(actor, *, person: User) -> bool:
+def can_change_role_of(actor: AnyUser, *, person: User) -> bool:
     # Nobody changes her own role: a coordinator cannot lock herself out, and
     # an admin (superuser) stays a coordinator.
     return (
@@ -45,15 +52,15 @@ def can_change_role_of(actor, *, person: User) -> bool:
     )
 
 
-def can_change_role(actor, *, person: User, role: str) -> bool:
+def can_change_role(actor: AnyUser, *, person: User, role: str) -> bool:
     return can_change_role_of(actor, person=person) and role in Role.values and role != person.role
 
 
-def can_view_safeguarding_details(actor, *, member: User) -> bool:
+def can_view_safeguarding_details(actor: AnyUser, *, member: User) -> bool:
     return can_use_staff_pages(actor) and member.role == Role.MEMBER
 
 
-def needs_private_details(user) -> bool:
+def needs_private_details(user: AnyUser) -> bool:
     """A member who has not yet given her private safeguarding details and consent.
 
     She gives them herself once her address is proven; the pages that rely
@@ -66,25 +73,25 @@ def needs_private_details(user) -> bool:
     )
 
 
-def may_give_private_details(user) -> bool:
+def may_give_private_details(user: AnyUser) -> bool:
     return needs_private_details(user)
 
 
-def may_open_socket(user) -> bool:
+def may_open_socket(user: AnyUser) -> bool:
     """A live socket is for active people; staff need MFA here just as on the pages."""
     if not is_active_person(user):
         return False
     return has_mfa(user) if requires_mfa(user) else True
 
 
-def has_mfa(user) -> bool:
+def has_mfa(user: User) -> bool:
     return is_mfa_enabled(user, [Authenticator.Type.TOTP])
 
 
 # --- Volunteers ---------------------------------------------------------------------
 
 
-def is_cleared_volunteer(user, *, today: date | None = None) -> bool:
+def is_cleared_volunteer(user: AnyUser, *, today: date | None = None) -> TypeGuard[User]:
     """An active volunteer whose DBS check has not expired (it is valid through
     its expiry date): only she may lead sessions and be paired."""
     if not is_active_person(user) or user.role != Role.VOLUNTEER:
@@ -115,7 +122,7 @@ def cleared_volunteers_q(*, today: date | None = None, prefix: str = "") -> Q:
     )
 
 
-def why_not_cleared(user, *, today: date | None = None) -> str:
+def why_not_cleared(user: User, *, today: date | None = None) -> str:
     """In plain words, why a volunteer may not lead or be paired ("" if she may)."""
     if user.role != Role.VOLUNTEER or is_cleared_volunteer(user, today=today):
         return ""
@@ -130,7 +137,7 @@ def why_not_cleared(user, *, today: date | None = None) -> str:
     return f"Her DBS check expired on {record.dbs_expires_on:%-d %B %Y}."
 
 
-def why_not_cleared_for_her(user, *, today: date | None = None) -> str:
+def why_not_cleared_for_her(user: AnyUser, *, today: date | None = None) -> str:
     """`why_not_cleared` in words for the volunteer herself ("" if she is cleared,
     or not a volunteer): shown where a page she used to have is closed to her."""
     if not is_active_person(user) or user.role != Role.VOLUNTEER:
@@ -152,19 +159,19 @@ def why_not_cleared_for_her(user, *, today: date | None = None) -> str:
     return f"Your DBS check expired on {record.dbs_expires_on:%-d %B %Y}."
 
 
-def can_manage_volunteers(user) -> bool:
+def can_manage_volunteers(user: AnyUser) -> bool:
     """Keep volunteer records: status, checks, training, supervision, handovers."""
     return can_use_staff_pages(user)
 
 
-def can_view_supervision_notes(user) -> bool:
+def can_view_supervision_notes(user: AnyUser) -> bool:
     return can_use_staff_pages(user)
 
 
-def can_edit_own_volunteering(user) -> bool:
+def can_edit_own_volunteering(user: AnyUser) -> bool:
     """Her languages, availability and lived-experience tags are hers to choose."""
     return is_active_person(user) and user.role == Role.VOLUNTEER
 
 
-def can_request_debrief(user) -> bool:
+def can_request_debrief(user: AnyUser) -> bool:
     return is_active_person(user) and user.role == Role.VOLUNTEER
