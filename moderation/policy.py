@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, TypeGuard
+
 from django.db.models import Q
 
 from accounts.models import Role, User
@@ -13,12 +15,16 @@ from accounts.policy import (
     why_not_cleared_for_her,
 )
 
+if TYPE_CHECKING:
+    from accounts.policy import AnyUser
+    from moderation.models import Flag
 
-def can_view_audit_log(user) -> bool:
+
+def can_view_audit_log(user: AnyUser) -> bool:
     return can_use_staff_pages(user)
 
 
-def can_view_queue(user) -> bool:
+def can_view_queue(user: AnyUser) -> TypeGuard[User]:
     """Coordinators see every flag; volunteers the flags of the rooms they lead.
 
     A volunteer must be cleared to lead NOW (active, DBS check in date): the
@@ -30,26 +36,26 @@ def can_view_queue(user) -> bool:
     return can_use_staff_pages(user) or is_cleared_volunteer(user)
 
 
-def why_queue_closed(user) -> str:
+def why_queue_closed(user: AnyUser) -> str:
     """In plain words for her, why a volunteer may not use the queue now ("" if she
     may, or if she is not a volunteer: others simply have no queue)."""
     return "" if can_view_queue(user) else why_not_cleared_for_her(user)
 
 
-def can_manage_rules(user) -> bool:
+def can_manage_rules(user: AnyUser) -> bool:
     return can_use_staff_pages(user)
 
 
-def can_edit_site_settings(user) -> bool:
+def can_edit_site_settings(user: AnyUser) -> bool:
     return can_use_staff_pages(user)
 
 
-def can_sanction(user) -> bool:
+def can_sanction(user: AnyUser) -> bool:
     """Warn, mute, remove, suspend, resolve: coordinators only."""
     return can_use_staff_pages(user)
 
 
-def can_act_on_flag(user, *, flag, led_room_ids: set[int]) -> bool:
+def can_act_on_flag(user: AnyUser, *, flag: Flag, led_room_ids: set[int]) -> bool:
     """See and act on a flag (acknowledge, escalate): coordinators, or a lead
     volunteer of the flag's room (never on a flag about herself). Flags with no
     room (questionnaire risk items, referrals, concerns raised outside a room)
@@ -61,7 +67,7 @@ def can_act_on_flag(user, *, flag, led_room_ids: set[int]) -> bool:
     return flag.room_id is not None and flag.room_id in led_room_ids
 
 
-def flags_visible_q(user, *, led_room_ids: set[int]) -> Q:
+def flags_visible_q(user: AnyUser, *, led_room_ids: set[int]) -> Q:
     """`can_act_on_flag` as a query filter on flags: everywhere a flag is shown to
     her (the queue, a card's "earlier flags"), only these may appear."""
     if not can_view_queue(user):
@@ -71,7 +77,7 @@ def flags_visible_q(user, *, led_room_ids: set[int]) -> Q:
     return Q(room_id__in=led_room_ids) & ~Q(subject_id=user.pk)
 
 
-def excerpt_read_is_audited(user, *, flag, her_room_ids: set[int]) -> bool:
+def excerpt_read_is_audited(user: User, *, flag: Flag, her_room_ids: set[int]) -> bool:
     """Showing her a flag's message and the messages around it, from a 1:1 chat
     she is not part of, is a read of someone else's private chat: audited (as
     part of handling the flag, so no reason is asked; SAFEGUARDING.md)."""
@@ -84,7 +90,7 @@ def excerpt_read_is_audited(user, *, flag, her_room_ids: set[int]) -> bool:
     )
 
 
-def may_raise_concerns(user) -> bool:
+def may_raise_concerns(user: AnyUser) -> TypeGuard[User]:
     """Use the concern form at all: volunteers cleared to lead now (the queue's
     question: a paused or lapsed volunteer takes her worry to her coordinator in
     person), and coordinators with two-factor authentication, as on staff pages
@@ -99,7 +105,7 @@ def _is_concern_subject(member: User) -> bool:
 
 
 def can_raise_concern(
-    user, *, member: User, led_room_ids: set[int], member_room_ids: set[int]
+    user: AnyUser, *, member: User, led_room_ids: set[int], member_room_ids: set[int]
 ) -> bool:
     """Raise a concern about `member`: a coordinator about any member; a volunteer
     only about the members of the rooms and 1:1 chats she leads (`member_room_ids`:
@@ -109,7 +115,7 @@ def can_raise_concern(
     return user.role == Role.COORDINATOR or bool(led_room_ids & member_room_ids)
 
 
-def concern_subjects_q(user, *, led_room_ids: set[int]) -> Q:
+def concern_subjects_q(user: AnyUser, *, led_room_ids: set[int]) -> Q:
     """`can_raise_concern` as a query filter on users (the form's list of names)."""
     if not may_raise_concerns(user):
         return Q(pk__in=[])
@@ -126,7 +132,7 @@ def concern_subjects_q(user, *, led_room_ids: set[int]) -> Q:
 MIN_DISTINCT_REPORTERS = 2
 
 
-def may_protect_automatically_against(person) -> bool:
+def may_protect_automatically_against(person: User | None) -> bool:
     """May automatic off-hours protection hide this person's message or mute her?
 
     Members only: a volunteer or coordinator reported out of hours is left for a
