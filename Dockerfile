@@ -10,6 +10,7 @@ COPY accounts ./accounts
 COPY chat ./chat
 COPY moderation ./moderation
 COPY intake ./intake
+COPY volunteers ./volunteers
 COPY outcomes ./outcomes
 COPY templates ./templates
 COPY static ./static

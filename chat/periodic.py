@@ -18,11 +18,11 @@ from django.conf import settings
 from django.db import close_old_connections
 from django.utils import timezone
 
-from accounts import reminders
 from chat import services
 from intake.retention import anonymise_closed_referrals
 from moderation import services as moderation_services
 from outcomes.services import plan_questionnaires
+from volunteers import reminders
 
 log = logging.getLogger("village.periodic")
 

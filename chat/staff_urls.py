@@ -1,4 +1,5 @@
-"""Coordinators' pages for rooms and pairings, under /staff/rooms/."""
+"""Coordinators' pages for rooms and pairings, under /staff/rooms/ (the pairings page
+itself, where a volunteer is chosen, is volunteers.views.pairings)."""
 
 from django.urls import path
 
@@ -21,6 +22,5 @@ urlpatterns = [
         views.decide_join_request,
         name="staff_room_decide_request",
     ),
-    path("pairings/", views.pairings, name="staff_pairings"),
     path("pairings/<int:pairing_id>/end/", views.end_pairing, name="staff_pairing_end"),
 ]

@@ -12,28 +12,21 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
-from accounts.selectors import matching_volunteers, volunteers_with_room
 from accounts.views import staff_page
 from chat import policy, services
 from chat.models import JoinRequest, Membership, Pairing, Room, Session
 from chat.selectors import current_session
 from chat.staff_forms import (
     AssignLeadForm,
-    ChooseMemberForm,
     EndPairingForm,
     EnrolMemberForm,
-    PairingForm,
     RemovalForm,
     RoomForm,
-    cleared_volunteers,
     schedule_formset,
 )
-
-ENDED_PAIRINGS_SHOWN = 100
 
 
 def rooms_page(view):
@@ -254,80 +247,7 @@ def decide_join_request(request, room_id: int, request_id: int):
     return redirect("staff_room", room_id=room.pk)
 
 
-# --- Pairings ------------------------------------------------------------------------------
-
-
-@rooms_page
-def pairings(request):
-    """Pairings: choose a member, see the volunteers who match her, pair them."""
-    choose = ChooseMemberForm(request.GET or None)
-    member = choose.cleaned_data["member"] if request.GET and choose.is_valid() else None
-    form = None
-    if request.method == "POST":
-        form = PairingForm(request.POST)
-        valid = form.is_valid()
-        member = form.cleaned_data.get("member")
-        if valid:
-            member, volunteer = form.cleaned_data["member"], form.cleaned_data["volunteer"]
-            try:
-                services.pair(
-                    actor=request.user,
-                    member=member,
-                    volunteer=volunteer,
-                    planned_end=form.cleaned_data["planned_end"],
-                )
-            except services.ChatError as error:
-                form.add_error(None, error.detail)
-            else:
-                messages.success(
-                    request,
-                    f"{member.display_name} and {volunteer.display_name} are paired. "
-                    "Their 1:1 chat is open.",
-                )
-                return redirect("staff_pairings")
-    matching = None
-    if member is not None:
-        matching = _matching(request, member)
-        if form is None:
-            form = PairingForm(initial={"member": member.pk}, volunteers=matching["volunteers"])
-        else:
-            form.fields["volunteer"].queryset = matching["volunteers"]
-    all_pairings = Pairing.objects.select_related(
-        "member", "member__member_profile", "volunteer", "ended_by"
-    )
-    return render(
-        request,
-        "staff/pairings/list.html",
-        {
-            "choose": choose,
-            "member": member,
-            "form": form,
-            "matching": matching,
-            "today": timezone.localdate(),
-            "active": all_pairings.filter(ended_at__isnull=True).order_by("created_at"),
-            "ended": all_pairings.filter(ended_at__isnull=False).order_by("-ended_at")[
-                :ENDED_PAIRINGS_SHOWN
-            ],
-        },
-    )
-
-
-def _matching(request, member: User) -> dict:
-    """The volunteers to offer for `member`: her matches, or (asked for, or when
-    none match) every cleared volunteer with room, so there is always a way on."""
-    matches = matching_volunteers(member=member)
-    show_all = request.GET.get("all") == "1" or request.POST.get("all") == "1" or not matches
-    if show_all:
-        ids = [row.volunteer.pk for row in volunteers_with_room()]
-    else:
-        ids = [row.volunteer.pk for row in matches]
-    return {
-        "profile": getattr(member, "member_profile", None),
-        "matched_count": len(matches),
-        "show_all": show_all,
-        "volunteers": cleared_volunteers().filter(pk__in=ids),
-        "rows": {row.volunteer.pk: row for row in matches},
-    }
+# --- Pairings (choosing a volunteer is volunteers.views.pairings) ------------------------
 
 
 @rooms_page

@@ -24,7 +24,7 @@ from django.test import Client
 from django.utils import timezone
 
 from accounts import services as account_services
-from accounts import volunteers
+from volunteers import services as volunteers
 from accounts.models import Role, User, VolunteerRecord, VolunteerStatus
 from chat import services as chat_services
 from chat.models import Message, Room

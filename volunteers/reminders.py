@@ -14,21 +14,21 @@ from django.db import IntegrityError, transaction
 
 from accounts.models import Reminder, User, VolunteerStatus
 from accounts.revocation import revoke_user_sockets
-from accounts.selectors import supervision_due_on, volunteer_rows
-from moderation.models import AuditAction
-from moderation.services import record_audit
+from audit.services import record_audit
+from chat.models import Pairing
+from chat.notifications import email_coordinators_on_commit
+from volunteers.audit_actions import VolunteersAuditAction
+from volunteers.selectors import supervision_due_on, volunteer_rows
 
 
 def _remind(*, kind: str, about: User, key: str, due_on: date) -> bool:
     """Record and send one reminder; False if it was sent before."""
-    from chat.notifications import email_coordinators_on_commit
-
     try:
         with transaction.atomic():
             Reminder.objects.create(kind=kind, about=about, key=key, due_on=due_on)
             record_audit(
                 actor=None,
-                action=AuditAction.REMINDER_SENT,
+                action=VolunteersAuditAction.REMINDER_SENT,
                 target=about,
                 details={"kind": kind, "due_on": due_on.isoformat()},
             )
@@ -82,8 +82,6 @@ def send_due_reminders(*, today: date) -> int:
 def _babies_turned_two(*, today: date) -> int:
     """A member whose baby turns two during a pairing keeps it until its planned
     ending; the coordinators are told once, on the birthday or after it."""
-    from chat.models import Pairing
-
     told = set(
         Reminder.objects.filter(kind=Reminder.Kind.BABY_TURNED_TWO).values_list("key", flat=True)
     )

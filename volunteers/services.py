@@ -29,8 +29,12 @@ from accounts.models import (
     VolunteerStatus,
 )
 from accounts.revocation import revoke_user_sockets
-from moderation.models import AuditAction
-from moderation.services import record_audit
+from audit.services import record_audit
+from chat.notifications import email_coordinators_on_commit
+from chat.services import close_sessions_opened_by
+from moderation.selectors import open_red_flags_in_rooms_of
+from volunteers.audit_actions import VolunteersAuditAction
+from volunteers.selectors import debrief_offers
 
 INACTIVE = (VolunteerStatus.PAUSED, VolunteerStatus.LEFT)
 
@@ -58,8 +62,6 @@ def change_status(*, actor: User, volunteer: User, status: str, reason: str) -> 
     """Move her along applying → in training → active, or pause her, or record
     that she left. She cannot become inactive while a RED flag in one of her
     rooms or 1:1 chats is open: someone must see it through first."""
-    from moderation.selectors import open_red_flags_in_rooms_of
-
     if status not in VolunteerStatus.values:
         raise VolunteerError("Choose a status.")
     if not reason.strip():
@@ -80,7 +82,7 @@ def change_status(*, actor: User, volunteer: User, status: str, reason: str) -> 
         record.save(update_fields=["status", "status_changed_at", "updated_at"])
         record_audit(
             actor=actor,
-            action=AuditAction.VOLUNTEER_STATUS_CHANGED,
+            action=VolunteersAuditAction.VOLUNTEER_STATUS_CHANGED,
             target=volunteer,
             reason=reason.strip(),
             details={"from": previous, "to": status},
@@ -97,8 +99,6 @@ def _close_her_sessions(volunteer: User) -> None:
     rooms and 1:1 chats stay on the hand-over list of her record page, where a
     coordinator gives them to someone else; she can neither read nor post in
     them meanwhile (chat.policy.room_access)."""
-    from chat.services import close_sessions_opened_by
-
     close_sessions_opened_by(opener=volunteer)
 
 
@@ -120,7 +120,7 @@ def record_dbs_check(
         )
         record_audit(
             actor=actor,
-            action=AuditAction.DBS_CHECK_RECORDED,
+            action=VolunteersAuditAction.DBS_CHECK_RECORDED,
             target=volunteer,
             details={"checked_on": checked_on.isoformat(), "expires_on": expires_on.isoformat()},
         )
@@ -139,7 +139,7 @@ def set_caseload_cap(*, actor: User, volunteer: User, cap: int | None) -> Volunt
         record.save(update_fields=["caseload_cap", "updated_at"])
         record_audit(
             actor=actor,
-            action=AuditAction.VOLUNTEER_CHECKS_CHANGED,
+            action=VolunteersAuditAction.VOLUNTEER_CHECKS_CHANGED,
             target=volunteer,
             details={"caseload_cap": cap},
         )
@@ -162,7 +162,7 @@ def add_training(*, actor: User, volunteer: User, course: str, completed_on: dat
         )
         record_audit(
             actor=actor,
-            action=AuditAction.TRAINING_RECORDED,
+            action=VolunteersAuditAction.TRAINING_RECORDED,
             target=volunteer,
             details={"course": training.course, "completed_on": completed_on.isoformat()},
         )
@@ -191,7 +191,7 @@ def add_reference(
         )
         record_audit(
             actor=actor,
-            action=AuditAction.REFERENCE_RECORDED,
+            action=VolunteersAuditAction.REFERENCE_RECORDED,
             target=volunteer,
             details={"satisfactory": satisfactory},
         )
@@ -214,7 +214,7 @@ def add_supervision(
         )
         record_audit(
             actor=actor,
-            action=AuditAction.SUPERVISION_RECORDED,
+            action=VolunteersAuditAction.SUPERVISION_RECORDED,
             target=volunteer,
             details={"held_on": held_on.isoformat()},
         )
@@ -255,9 +255,6 @@ def answer_debrief_offer(
 ) -> DebriefRequest:
     """Her answer to the offer made after a RED flag in her room: a request that
     reaches every coordinator, or "not now" (so the offer is not made again)."""
-    from accounts.selectors import debrief_offers
-    from chat.notifications import email_coordinators_on_commit
-
     if not policy.can_request_debrief(volunteer):
         raise PermissionDenied
     offered = {flag.pk for flag in debrief_offers(volunteer=volunteer)}
@@ -269,7 +266,9 @@ def answer_debrief_offer(
                 volunteer=volunteer, flag_id=flag_id, note=note.strip(), declined=not wanted
             )
             if wanted:
-                record_audit(actor=volunteer, action=AuditAction.DEBRIEF_REQUESTED, target=request)
+                record_audit(
+                    actor=volunteer, action=VolunteersAuditAction.DEBRIEF_REQUESTED, target=request
+                )
                 email_coordinators_on_commit("debrief_request")
     except IntegrityError:
         raise VolunteerError("That offer has already been answered.") from None
@@ -285,5 +284,5 @@ def mark_debrief_handled(*, actor: User, request_id: int) -> DebriefRequest:
             request.handled_at = timezone.now()
             request.handled_by = actor
             request.save(update_fields=["handled_at", "handled_by"])
-            record_audit(actor=actor, action=AuditAction.DEBRIEF_HANDLED, target=request)
+            record_audit(actor=actor, action=VolunteersAuditAction.DEBRIEF_HANDLED, target=request)
     return request

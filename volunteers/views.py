@@ -1,5 +1,6 @@
-"""Pages for volunteers' records: the coordinators' list and record, the
-volunteer's own choices, and her answer to a debrief offer."""
+"""Pages for volunteers: the coordinators' list and record, the pairings page
+(choosing a volunteer for a member), the volunteer's own choices, and her answer
+to a debrief offer."""
 
 from __future__ import annotations
 
@@ -12,18 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from accounts import policy, selectors, volunteers
-from accounts.forms import (
-    CaseloadForm,
-    DBSCheckForm,
-    DebriefForm,
-    HandOverForm,
-    OwnVolunteeringForm,
-    ReferenceForm,
-    SupervisionForm,
-    TrainingForm,
-    VolunteerStatusForm,
-)
+from accounts import policy
 from accounts.models import (
     Reminder,
     Role,
@@ -36,8 +26,23 @@ from accounts.models import (
 from accounts.views import staff_page
 from chat import services as chat_services
 from chat.models import Membership, Pairing, Room
+from chat.staff_forms import ChooseMemberForm, PairingForm, cleared_volunteers
+from chat.staff_views import rooms_page
+from volunteers import selectors, services
+from volunteers.forms import (
+    CaseloadForm,
+    DBSCheckForm,
+    DebriefForm,
+    HandOverForm,
+    OwnVolunteeringForm,
+    ReferenceForm,
+    SupervisionForm,
+    TrainingForm,
+    VolunteerStatusForm,
+)
 
 REMINDERS_SHOWN = 20
+ENDED_PAIRINGS_SHOWN = 100
 
 
 @staff_page
@@ -47,7 +52,7 @@ def volunteer_list(request):
         status = ""
     return render(
         request,
-        "staff/volunteers/list.html",
+        "volunteers/list.html",
         {
             "rows": selectors.volunteer_rows(status=status),
             "status": status,
@@ -130,7 +135,7 @@ def volunteer_record(request, volunteer_id: int):
     handover = selectors.handover_for(volunteer=volunteer)
     return render(
         request,
-        "staff/volunteers/record.html",
+        "volunteers/record.html",
         {
             "volunteer": volunteer,
             "row": row,
@@ -155,32 +160,32 @@ def volunteer_record(request, volunteer_id: int):
 
 # Each record form: its form class, the service it calls, and what to say.
 def _change_status(actor, volunteer, data):
-    volunteers.change_status(actor=actor, volunteer=volunteer, **data)
+    services.change_status(actor=actor, volunteer=volunteer, **data)
     return f"{volunteer.display_name} is now “{VolunteerStatus(data['status']).label.lower()}”."
 
 
 def _record_dbs(actor, volunteer, data):
-    volunteers.record_dbs_check(actor=actor, volunteer=volunteer, **data)
+    services.record_dbs_check(actor=actor, volunteer=volunteer, **data)
     return f"DBS check recorded: renew by {data['expires_on']:%-d %B %Y}."
 
 
 def _set_cap(actor, volunteer, data):
-    volunteers.set_caseload_cap(actor=actor, volunteer=volunteer, cap=data["caseload_cap"])
+    services.set_caseload_cap(actor=actor, volunteer=volunteer, cap=data["caseload_cap"])
     return "Caseload saved."
 
 
 def _add_training(actor, volunteer, data):
-    volunteers.add_training(actor=actor, volunteer=volunteer, **data)
+    services.add_training(actor=actor, volunteer=volunteer, **data)
     return "Training recorded."
 
 
 def _add_reference(actor, volunteer, data):
-    volunteers.add_reference(actor=actor, volunteer=volunteer, **data)
+    services.add_reference(actor=actor, volunteer=volunteer, **data)
     return "Reference recorded."
 
 
 def _add_supervision(actor, volunteer, data):
-    volunteers.add_supervision(actor=actor, volunteer=volunteer, **data)
+    services.add_supervision(actor=actor, volunteer=volunteer, **data)
     return "Supervision recorded."
 
 
@@ -214,7 +219,7 @@ def volunteer_record_change(request, volunteer_id: int, action: str):
         return redirect("staff_volunteer", volunteer_id=volunteer.pk)
     try:
         messages.success(request, change(request.user, volunteer, form.cleaned_data))
-    except volunteers.VolunteerError as error:
+    except services.VolunteerError as error:
         messages.error(request, f"Nothing was saved. {error}")
     return redirect("staff_volunteer", volunteer_id=volunteer.pk)
 
@@ -299,9 +304,85 @@ def hand_over_room(request, volunteer_id: int, room_id: int):
 @staff_page
 @require_POST
 def debrief_handled(request, request_id: int):
-    volunteers.mark_debrief_handled(actor=request.user, request_id=request_id)
+    services.mark_debrief_handled(actor=request.user, request_id=request_id)
     messages.success(request, "Marked as arranged.")
     return redirect("staff_volunteers")
+
+
+# --- Pairing a member with a volunteer (under /staff/rooms/pairings/) ---------------------
+
+
+@rooms_page
+def pairings(request):
+    """Pairings: choose a member, see the volunteers who match her, pair them."""
+    choose = ChooseMemberForm(request.GET or None)
+    member = choose.cleaned_data["member"] if request.GET and choose.is_valid() else None
+    form = None
+    if request.method == "POST":
+        form = PairingForm(request.POST)
+        valid = form.is_valid()
+        member = form.cleaned_data.get("member")
+        if valid:
+            member, volunteer = form.cleaned_data["member"], form.cleaned_data["volunteer"]
+            try:
+                chat_services.pair(
+                    actor=request.user,
+                    member=member,
+                    volunteer=volunteer,
+                    planned_end=form.cleaned_data["planned_end"],
+                )
+            except chat_services.ChatError as error:
+                form.add_error(None, error.detail)
+            else:
+                messages.success(
+                    request,
+                    f"{member.display_name} and {volunteer.display_name} are paired. "
+                    "Their 1:1 chat is open.",
+                )
+                return redirect("staff_pairings")
+    matching = None
+    if member is not None:
+        matching = _matching(request, member)
+        if form is None:
+            form = PairingForm(initial={"member": member.pk}, volunteers=matching["volunteers"])
+        else:
+            form.fields["volunteer"].queryset = matching["volunteers"]
+    all_pairings = Pairing.objects.select_related(
+        "member", "member__member_profile", "volunteer", "ended_by"
+    )
+    return render(
+        request,
+        "staff/pairings/list.html",
+        {
+            "choose": choose,
+            "member": member,
+            "form": form,
+            "matching": matching,
+            "today": timezone.localdate(),
+            "active": all_pairings.filter(ended_at__isnull=True).order_by("created_at"),
+            "ended": all_pairings.filter(ended_at__isnull=False).order_by("-ended_at")[
+                :ENDED_PAIRINGS_SHOWN
+            ],
+        },
+    )
+
+
+def _matching(request, member: User) -> dict:
+    """The volunteers to offer for `member`: her matches, or (asked for, or when
+    none match) every cleared volunteer with room, so there is always a way on."""
+    matches = selectors.matching_volunteers(member=member)
+    show_all = request.GET.get("all") == "1" or request.POST.get("all") == "1" or not matches
+    if show_all:
+        ids = [row.volunteer.pk for row in selectors.volunteers_with_room()]
+    else:
+        ids = [row.volunteer.pk for row in matches]
+    return {
+        "profile": getattr(member, "member_profile", None),
+        "matched_count": len(matches),
+        "show_all": show_all,
+        "volunteers": cleared_volunteers().filter(pk__in=ids),
+        "rows": {row.volunteer.pk: row for row in matches},
+    }
 
 
 # --- the volunteer's own pages ------------------------------------------------------------
@@ -312,7 +393,7 @@ def my_volunteering(request):
     """Her choices for matching, and her checks and training as the service has them."""
     if not policy.can_edit_own_volunteering(request.user):
         raise PermissionDenied
-    record = volunteers.record_for(request.user)
+    record = services.record_for(request.user)
     form = OwnVolunteeringForm(
         request.POST or None,
         initial={
@@ -322,14 +403,14 @@ def my_volunteering(request):
         },
     )
     if request.method == "POST" and form.is_valid():
-        volunteers.update_own_volunteering(
-            volunteer=request.user, choices=volunteers.OwnVolunteering(**form.cleaned_data)
+        services.update_own_volunteering(
+            volunteer=request.user, choices=services.OwnVolunteering(**form.cleaned_data)
         )
         messages.success(request, "Thank you. Your choices are saved.")
         return redirect("my_volunteering")
     return render(
         request,
-        "accounts/volunteering.html",
+        "volunteers/volunteering.html",
         {
             "form": form,
             "record": record,
@@ -354,10 +435,10 @@ def answer_debrief(request, flag_id: int):
     form = DebriefForm(request.POST)
     note = form.cleaned_data["note"] if form.is_valid() else ""
     try:
-        volunteers.answer_debrief_offer(
+        services.answer_debrief_offer(
             volunteer=request.user, flag_id=flag_id, wanted=wanted, note=note
         )
-    except volunteers.VolunteerError as error:
+    except services.VolunteerError as error:
         messages.info(request, str(error))
     else:
         if wanted:

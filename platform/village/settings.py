@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "chat",
     "moderation",
     "intake",
+    "volunteers",
     "outcomes",
 ]
 
@@ -93,7 +94,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "accounts.context_processors.navigation",
+                "village.context_processors.navigation",
                 "outcomes.context_processors.outcome_prompts",
             ],
         },

@@ -6,6 +6,7 @@ from accounts import views as account_views
 from chat import views as chat_views
 from moderation import queue_views
 from moderation import views as moderation_views
+from volunteers import views as volunteer_views
 
 # The admin login goes through allauth: throttled, verified, MFA-checked.
 admin.site.login = secure_admin_login(admin.site.login)
@@ -14,6 +15,8 @@ admin.site.site_header = "Village administration"
 urlpatterns = [
     path("", chat_views.home, name="home"),
     path("rooms/<int:room_id>/", chat_views.room, name="room"),
+    # Pairing a member with a volunteer matches volunteers, so the page is theirs.
+    path("staff/rooms/pairings/", volunteer_views.pairings, name="staff_pairings"),
     path("staff/rooms/", include("chat.staff_urls")),
     path("help/", moderation_views.crisis_card_page, name="crisis_card"),
     # A mum's sign-up, in its order (accounts.signup): eligibility, account, then

@@ -47,10 +47,10 @@ from accounts import services as account_services
 from accounts.models import Role, User
 from chat import services as chat_services
 from chat.models import Message, Pairing
-from chat.staff_views import ENDED_PAIRINGS_SHOWN
 from moderation import services as moderation_services
 from moderation.models import Flag, Level, Rule
 from tests.conftest import activate_totp, make_member, make_person
+from volunteers.views import ENDED_PAIRINGS_SHOWN
 
 # The well-known list. "(1)" becomes a number of its own in each payload (see
 # PAYLOADS), so that anything that runs says which payload it was.

@@ -166,7 +166,7 @@ async def test_a_session_closes_when_its_openers_dbs_check_expires_and_the_room_
 async def test_a_paused_volunteers_open_session_closes_at_once_and_members_are_told(
     sockets, scheduled_room, volunteer, mum, coordinator
 ):
-    from accounts import volunteers
+    from volunteers import services as volunteers
 
     session = await in_db_thread(services.open_session)(actor=volunteer, room_id=scheduled_room.pk)
     amy = await sockets(mum)

@@ -12,7 +12,7 @@ from datetime import time as clock_time
 import pytest
 from django.utils import timezone
 
-from accounts import volunteers
+from volunteers import services as volunteers
 from accounts.models import VolunteerRecord, VolunteerStatus
 from chat import periodic
 from chat import services as chat_services

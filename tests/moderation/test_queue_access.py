@@ -9,11 +9,11 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
-from accounts import volunteers
 from accounts.models import User, VolunteerRecord, VolunteerStatus
 from chat import services as chat_services
 from moderation import services
 from moderation.models import Flag
+from volunteers import services as volunteers
 
 pytestmark = pytest.mark.django_db
 

@@ -12,8 +12,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import MemberProfile, Reminder, Supervision, VolunteerRecord
+from audit.models import AuditEntry
 from chat import notifications, periodic
-from moderation.models import AuditAction, AuditEntry
+from volunteers.audit_actions import VolunteersAuditAction
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -54,7 +55,7 @@ def test_a_dbs_check_is_remembered_30_days_ahead_once_and_again_when_it_expires(
     assert run_on(expiry) == 0  # still valid on its last day
     assert run_on(expiry + timedelta(days=1)) == 1
     assert reminders(Reminder.Kind.DBS_EXPIRED) == [(volunteer.pk, expiry)]
-    assert AuditEntry.objects.filter(action=AuditAction.REMINDER_SENT).count() == 2
+    assert AuditEntry.objects.filter(action=VolunteersAuditAction.REMINDER_SENT).count() == 2
 
 
 def test_a_renewed_check_is_remembered_again_before_its_own_expiry(

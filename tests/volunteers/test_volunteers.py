@@ -10,7 +10,7 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from accounts import policy, selectors, volunteers
+from accounts import policy
 from accounts.models import (
     DebriefRequest,
     ExperienceTag,
@@ -21,14 +21,19 @@ from accounts.models import (
     VolunteerRecord,
     VolunteerStatus,
 )
+from audit.models import AuditEntry
 from chat import notifications
 from chat import services as chat_services
+from chat.audit_actions import ChatAuditAction
 from chat.models import Membership, Pairing, Session
 from chat.policy import room_access
 from chat.selectors import rooms_for
 from moderation import services as moderation_services
-from moderation.models import AuditAction, AuditEntry, Level
+from moderation.models import Level
 from tests.conftest import make_member, make_person
+from volunteers import selectors
+from volunteers import services as volunteers
+from volunteers.audit_actions import VolunteersAuditAction
 
 pytestmark = pytest.mark.django_db
 TODAY = date.today()
@@ -187,7 +192,7 @@ def test_a_volunteer_cannot_pause_while_a_red_flag_in_her_room_is_open(
         actor=coordinator, flag_id=flag.pk, outcome="support_given", note="called her"
     )
     pause(coordinator, volunteer)
-    entry = AuditEntry.objects.get(action=AuditAction.VOLUNTEER_STATUS_CHANGED)
+    entry = AuditEntry.objects.get(action=VolunteersAuditAction.VOLUNTEER_STATUS_CHANGED)
     assert (entry.actor, entry.target_id, entry.reason) == (
         coordinator,
         str(volunteer.pk),
@@ -232,7 +237,7 @@ def test_the_record_page_lists_what_a_paused_volunteer_leaves_and_hands_it_over(
     assert Membership.objects.get(room=pairing.room, user=volunteer).removed_at is not None
     vera_place = Membership.objects.get(room=pairing.room, user=other_volunteer)
     assert room_access(other_volunteer, pairing.room, vera_place).can_post
-    assert AuditEntry.objects.get(action=AuditAction.PAIRING_HANDED_OVER).reason == "Val paused"
+    assert AuditEntry.objects.get(action=ChatAuditAction.PAIRING_HANDED_OVER).reason == "Val paused"
 
     response = cora.post(
         reverse("staff_hand_over_room", args=[volunteer.pk, group_room.pk]),
@@ -304,10 +309,10 @@ def test_coordinator_records_checks_training_references_and_supervision(
         assert shown in page
     actions = set(AuditEntry.objects.values_list("action", flat=True))
     assert {
-        AuditAction.DBS_CHECK_RECORDED,
-        AuditAction.TRAINING_RECORDED,
-        AuditAction.REFERENCE_RECORDED,
-        AuditAction.SUPERVISION_RECORDED,
+        VolunteersAuditAction.DBS_CHECK_RECORDED,
+        VolunteersAuditAction.TRAINING_RECORDED,
+        VolunteersAuditAction.REFERENCE_RECORDED,
+        VolunteersAuditAction.SUPERVISION_RECORDED,
     } <= actions
     # The supervision note never goes into the audit log.
     assert not AuditEntry.objects.filter(details__icontains="Tired").exists()
@@ -502,7 +507,7 @@ def test_after_a_red_flag_in_her_room_a_volunteer_is_offered_a_debrief_that_reac
     client.post(reverse("staff_debrief_handled", args=[request.pk]))
     request.refresh_from_db()
     assert request.handled_by == coordinator
-    assert AuditEntry.objects.filter(action=AuditAction.DEBRIEF_HANDLED).exists()
+    assert AuditEntry.objects.filter(action=VolunteersAuditAction.DEBRIEF_HANDLED).exists()
     assert (
         'data-testid="debrief-request"'
         not in client.get(reverse("staff_volunteers")).content.decode()
@@ -584,7 +589,7 @@ def test_a_role_change_away_from_volunteer_leaves_her_rooms_and_hands_over_her_p
         mum, pairing.room, Membership.objects.get(room=pairing.room, user=mum)
     ).can_post
     assert AuditEntry.objects.filter(
-        action=AuditAction.LEAD_UNASSIGNED, target_id=str(volunteer.pk)
+        action=ChatAuditAction.LEAD_UNASSIGNED, target_id=str(volunteer.pk)
     ).exists()
     listed = {row.volunteer.pk: row.needs_handover for row in selectors.volunteer_rows()}
     assert listed[volunteer.pk] == 1
