@@ -40,17 +40,18 @@ def room_access(user: User, room: Room, membership: Membership | None) -> RoomAc
     if not is_active_person(user):
         return NO_ACCESS
     member_here = membership is not None and membership.removed_at is None
+    lead_here = member_here and membership is not None and membership.role == Membership.Role.LEAD
     coordinator = user.role == Role.COORDINATOR
-    if member_here and membership.role == Membership.Role.LEAD and not can_lead(user):
+    if lead_here and not can_lead(user):
         # A lead's place is for people who may lead. A volunteer whose role was
         # changed to member, who is paused or left, or whose DBS check expired,
         # keeps neither the staff's view of the rooms she led (held messages,
         # flags, hide and release) nor the private 1:1 chats she ran, until a
         # coordinator hands them over (accounts.volunteers, the handover list).
-        member_here = False
+        member_here = lead_here = False
     # Coordinators are staff in every room, also where they are enrolled (a
     # member who became a coordinator keeps her membership row).
-    staff_here = coordinator or (member_here and membership.role == Membership.Role.LEAD)
+    staff_here = coordinator or lead_here
     if room.is_direct:
         pairing = getattr(room, "pairing", None)
         ended = pairing is not None and pairing.ended_at is not None

@@ -5,11 +5,17 @@ Views, templates and services ask here; nothing else decides.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from allauth.account.models import EmailAddress
 from django.conf import settings
 
 from accounts.policy import can_use_staff_pages
 from intake.models import Referral
+
+if TYPE_CHECKING:
+    from accounts.models import User
+    from accounts.policy import AnyUser
 
 Status = Referral.Status
 
@@ -38,7 +44,7 @@ _ACTION_WORDS = {
 }
 
 
-def can_triage(user) -> bool:
+def can_triage(user: AnyUser) -> bool:
     """See referrals, their contact details and timeline, and decide them."""
     return can_use_staff_pages(user)
 
@@ -74,7 +80,7 @@ def join_link_needs_code(*, referral: Referral) -> bool:
     return bool(settings.VILLAGE_REFERRAL_JOIN_CODES and referral.invitation_token)
 
 
-def referral_may_join_account(*, referral: Referral, user) -> bool:
+def referral_may_join_account(*, referral: Referral, user: User) -> bool:
     """A referral is attached only to an account for the address its link was sent
     to, and only once that address is verified on the account."""
     address = referral.mum_email.strip().lower()
