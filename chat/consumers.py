@@ -24,7 +24,7 @@ from django.db import DatabaseError, InterfaceError, OperationalError
 
 from accounts.policy import may_open_socket
 from accounts.selectors import login_is_valid
-from chat import periodic, policy, presence, services
+from chat import policy, presence, services
 from chat.protocol import Frame, FrameError, parse_frame, person
 from chat.selectors import rooms_for
 from infra.dbwork import in_db_thread
@@ -126,7 +126,6 @@ class ChatConsumer(AsyncWebsocketConsumer):
         ):
             await self.revoke("logged_out")
             return
-        periodic.start_in_web_process()
         await asyncio.to_thread(presence.connect, user_id=self.user.pk, socket=self.channel_name)
         self.connected = True
         rooms = await in_db_thread(rooms_for)(user=self.user)

@@ -8,7 +8,7 @@ from django.http import Http404
 from django.shortcuts import render
 
 from accounts.signup import private_details_first
-from chat import periodic, policy, services
+from chat import policy, services
 from chat.selectors import next_session_start, rooms_for
 from moderation.selectors import unseen_warnings
 
@@ -24,7 +24,6 @@ class OpenDirectChatForm(forms.Form):
 @private_details_first
 def home(request):
     """Signed-in people see their rooms; visitors see what Village is."""
-    periodic.start_in_web_process()
     if not request.user.is_authenticated:
         return render(request, "landing.html")
     rooms = rooms_for(user=request.user)

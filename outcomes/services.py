@@ -1,6 +1,6 @@
 """Writes to outcome measures: planning what is asked, her answers, the wording.
 
-`plan_questionnaires` is a periodic job (chat.periodic) with the caller's
+`plan_questionnaires` is a periodic job (village.periodic) with the caller's
 clock: a baseline when she starts, a follow-up every N weeks, and at an end
 (a pairing's planned ending, or leaving a group room) the measures again and
 the feedback survey.

@@ -14,6 +14,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from chat.routing import websocket_urlpatterns  # noqa: E402
 from infra.handshakes import HandshakeGate  # noqa: E402
 from infra.origins import SameOriginValidator  # noqa: E402
+from village import periodic  # noqa: E402
 
 
 def _protocol_closes_bad_frames() -> None:
@@ -47,12 +48,28 @@ def _protocol_closes_bad_frames() -> None:
 
 _protocol_closes_bad_frames()
 
-application = ProtocolTypeRouter(
-    {
-        "http": django_asgi_app,
-        "websocket": HandshakeGate(
-            # The full origin (scheme, host, port), as Django's CSRF check compares it.
-            SameOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
-        ),
-    }
+
+class StartsPeriodicJobs:
+    """On the one-process demo the web process runs the periodic jobs itself,
+    from its first request or socket: daphne has no ASGI lifespan hook to
+    start them from. Elsewhere (`run_periodic`) this does nothing."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        periodic.start_in_web_process()
+        return await self.app(scope, receive, send)
+
+
+application = StartsPeriodicJobs(
+    ProtocolTypeRouter(
+        {
+            "http": django_asgi_app,
+            "websocket": HandshakeGate(
+                # The full origin (scheme, host, port), as Django's CSRF check compares it.
+                SameOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
+            ),
+        }
+    )
 )

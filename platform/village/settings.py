@@ -64,6 +64,8 @@ INSTALLED_APPS = [
     "intake",
     "volunteers",
     "outcomes",
+    # Site wiring, last: it holds the management commands that span apps.
+    "village",
 ]
 
 MIDDLEWARE = [

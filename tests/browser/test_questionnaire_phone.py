@@ -7,11 +7,11 @@ from datetime import timedelta
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from chat import periodic
 from chat import services as chat_services
 from outcomes.models import Answer, Questionnaire
 from outcomes.services import save_outcome_settings
 from tests.browser.pages import fits_the_phone
+from village import periodic
 
 
 def answer_phq9(page) -> None:

@@ -12,13 +12,13 @@ from datetime import time as clock_time
 import pytest
 from django.utils import timezone
 
-from volunteers import services as volunteers
 from accounts.models import VolunteerRecord, VolunteerStatus
-from chat import periodic
 from chat import services as chat_services
 from chat.models import Session
 from infra.dbwork import in_db_thread
 from tests.sockets import room_ids
+from village import periodic
+from volunteers import services as volunteers
 
 pytestmark = pytest.mark.django_db(transaction=True)
 DEADLINE = 2.0

@@ -10,12 +10,12 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from chat import periodic
 from intake import services
 from intake.models import Referral
 from moderation import services as moderation_services
 from moderation.models import AuditEntry, Flag
 from tests.intake.referrals import MUM_EMAIL, MUM_NAME, REASON, make_referral
+from village import periodic
 
 pytestmark = pytest.mark.django_db
 

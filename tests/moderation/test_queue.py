@@ -9,12 +9,12 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from chat import periodic
 from chat import services as chat_services
 from chat.models import Message
 from moderation import services
 from moderation.models import AuditEntry, Flag, Mute, Report, SiteSettings
 from tests.conftest import make_member
+from village import periodic
 
 pytestmark = pytest.mark.django_db
 

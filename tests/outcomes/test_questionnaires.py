@@ -11,13 +11,13 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from chat import periodic
 from chat import services as chat_services
 from moderation.models import Flag, Level
 from outcomes import services
 from outcomes.measures import PHQ9
 from outcomes.models import Answer, Feedback, MeasureWording, Occasion, Questionnaire
 from outcomes.selectors import due_prompts
+from village import periodic
 
 pytestmark = pytest.mark.django_db
 NOW = timezone.make_aware(datetime.combine(date.today(), time(10)))

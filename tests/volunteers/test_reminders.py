@@ -13,7 +13,8 @@ from django.utils import timezone
 
 from accounts.models import MemberProfile, Reminder, Supervision, VolunteerRecord
 from audit.models import AuditEntry
-from chat import notifications, periodic
+from chat import notifications
+from village import periodic
 from volunteers.audit_actions import VolunteersAuditAction
 
 pytestmark = pytest.mark.django_db(transaction=True)

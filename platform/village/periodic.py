@@ -1,10 +1,11 @@
-"""The periodic jobs of the chat, run in exactly one place.
+"""The service's periodic jobs (chat, moderation, volunteers, intake, outcomes),
+run in exactly one place.
 
 With REDIS_URL set they run in their own process (`manage.py run_periodic`,
 a docker-compose service) and web processes never run them. On the
 one-process demo (in-memory layer) the web process starts them itself on
-first use, since daphne has no ASGI lifespan hook. Tests drive `run_once`
-with a clock of their own.
+its first request or socket (village.asgi), since daphne has no ASGI
+lifespan hook. Tests drive `run_once` with a clock of their own.
 """
 
 from __future__ import annotations
@@ -103,7 +104,7 @@ _in_web_lock = threading.Lock()
 def start_in_web_process() -> None:
     """Start the jobs in this web process, once, if this deployment runs them here."""
     global _in_web
-    if not settings.VILLAGE_PERIODIC_IN_WEB:
+    if not settings.VILLAGE_PERIODIC_IN_WEB or _in_web is not None:
         return
     with _in_web_lock:
         if _in_web is None:

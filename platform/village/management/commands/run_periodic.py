@@ -5,7 +5,7 @@ import threading
 
 from django.core.management.base import BaseCommand
 
-from chat import periodic
+from village import periodic
 
 
 class Command(BaseCommand):

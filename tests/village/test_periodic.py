@@ -7,9 +7,10 @@ from datetime import UTC, datetime, time, timedelta
 import pytest
 from django.utils import timezone
 
-from chat import periodic, services
+from chat import services
 from chat.models import ScheduleSlot, Session
 from infra.dbwork import in_db_thread
+from village import periodic
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
