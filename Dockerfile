@@ -6,6 +6,7 @@ WORKDIR /app
 
 COPY pyproject.toml README.md manage.py ./
 COPY platform ./platform
+COPY audit ./audit
 COPY accounts ./accounts
 COPY chat ./chat
 COPY moderation ./moderation

@@ -15,12 +15,13 @@ from allauth.account.models import EmailAddress
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.audit_actions import AccountsAuditAction
 from accounts.models import HealthDataConsent, MemberProfile, SafeguardingDetails, User
 from accounts.revocation import revoke_user_sockets
+from audit.services import record_audit
 from chat.models import Membership, Message, Pairing, Room
 from intake.models import Referral
 from moderation.models import Flag
-from moderation.services import AuditAction, record_audit
 from outcomes.models import Feedback, Questionnaire
 
 FORMER_MEMBER = "A former member"
@@ -32,7 +33,7 @@ def export_data(*, user: User) -> dict[str, Any]:
     details = SafeguardingDetails.objects.filter(member=user).first()
     messages = Message.objects.filter(author=user).select_related("room").order_by("created_at")
     with transaction.atomic():
-        record_audit(actor=user, action=AuditAction.DATA_EXPORTED, target=user)
+        record_audit(actor=user, action=AccountsAuditAction.DATA_EXPORTED, target=user)
     return {
         "exported_at": timezone.now().isoformat(),
         "account": {
@@ -191,7 +192,7 @@ def close_account(*, user: User) -> None:
             room.save(update_fields=["name"])
         record_audit(
             actor=user,
-            action=AuditAction.ACCOUNT_CLOSED,
+            action=AccountsAuditAction.ACCOUNT_CLOSED,
             target=user,
             details={"messages_kept_for_open_flags": len(held_ids)},
         )

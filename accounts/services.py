@@ -14,6 +14,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from accounts import policy
+from accounts.audit_actions import AccountsAuditAction
 from accounts.consent import HEALTH_DATA_CONSENT_VERSION
 from accounts.models import (
     HealthDataConsent,
@@ -26,7 +27,7 @@ from accounts.models import (
     VolunteerRecord,
 )
 from accounts.revocation import revoke_user_sockets
-from moderation.services import AuditAction, record_audit
+from audit.services import record_audit
 
 INVITATION_LIFETIME = timedelta(days=14)
 
@@ -96,7 +97,7 @@ def _give_health_consent(user: User) -> HealthDataConsent:
     consent = HealthDataConsent.objects.create(user=user, version=HEALTH_DATA_CONSENT_VERSION)
     record_audit(
         actor=user,
-        action=AuditAction.HEALTH_CONSENT_GIVEN,
+        action=AccountsAuditAction.HEALTH_CONSENT_GIVEN,
         target=user,
         details={"version": consent.version},
     )
@@ -116,7 +117,9 @@ def withdraw_health_consent(*, user: User) -> int:
             withdrawn_at=timezone.now()
         )
         if withdrawn:
-            record_audit(actor=user, action=AuditAction.HEALTH_CONSENT_WITHDRAWN, target=user)
+            record_audit(
+                actor=user, action=AccountsAuditAction.HEALTH_CONSENT_WITHDRAWN, target=user
+            )
     return withdrawn
 
 
@@ -165,7 +168,7 @@ def change_role(*, actor: User, person: User, role: str, reason: str):
             VolunteerRecord.objects.get_or_create(user=person)
         record_audit(
             actor=actor,
-            action=AuditAction.ROLE_CHANGED,
+            action=AccountsAuditAction.ROLE_CHANGED,
             target=person,
             reason=reason.strip(),
             details={"from": previous, "to": role},
@@ -204,7 +207,7 @@ def invite(*, actor: User, email: str, role: str, accept_url_for) -> Invitation:
         )
         record_audit(
             actor=actor,
-            action=AuditAction.INVITATION_SENT,
+            action=AccountsAuditAction.INVITATION_SENT,
             target=invitation,
             details={"role": role},
         )
@@ -244,7 +247,7 @@ def accept_invitation(*, token: str, display_name: str, password: str) -> User:
         invitation.save(update_fields=["accepted_by"])
         record_audit(
             actor=user,
-            action=AuditAction.INVITATION_ACCEPTED,
+            action=AccountsAuditAction.INVITATION_ACCEPTED,
             target=invitation,
             details={"role": invitation.role},
         )
@@ -263,7 +266,7 @@ def view_safeguarding_details(*, actor: User, member: User, reason: str) -> Safe
             raise AccountError("This member has not given safeguarding details.")
         record_audit(
             actor=actor,
-            action=AuditAction.SAFEGUARDING_DETAILS_VIEWED,
+            action=AccountsAuditAction.SAFEGUARDING_DETAILS_VIEWED,
             target=member,
             reason=reason.strip(),
         )

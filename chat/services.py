@@ -19,7 +19,9 @@ from django.utils import timezone
 
 from accounts.models import Role, User
 from accounts.policy import why_not_cleared
+from audit.services import record_audit
 from chat import notifications, policy, ratelimit
+from chat.audit_actions import ChatAuditAction
 from chat.models import (
     Attendance,
     JoinRequest,
@@ -46,7 +48,7 @@ from infra.realtime import (
     user_group,
 )
 from moderation.selectors import active_mute, has_unacknowledged_red, is_contact_hold
-from moderation.services import AuditAction, flag_message, record_audit, screen_message
+from moderation.services import flag_message, screen_message
 
 NOT_AVAILABLE = "That room doesn't exist or isn't open to you."
 # A session opened this long before a scheduled slot still counts as on schedule.
@@ -280,7 +282,7 @@ def join_room(
                 )
             record_audit(
                 actor=user,
-                action=AuditAction.DIRECT_CHAT_OPENED,
+                action=ChatAuditAction.DIRECT_CHAT_OPENED,
                 target=room.pairing,
                 reason=reason.strip(),
             )
@@ -429,7 +431,7 @@ def release_held_message(*, actor: User, message_id: int) -> dict[str, Any]:
         _publish(context.room, message)
         message.save(update_fields=["seq", "status", "published_at"])
         context.room.save(update_fields=["last_seq"])
-        record_audit(actor=actor, action=AuditAction.MESSAGE_RELEASED, target=message)
+        record_audit(actor=actor, action=ChatAuditAction.MESSAGE_RELEASED, target=message)
         payload = message_payload(message)
         broadcast_on_commit(
             room_group(message.room_id),
@@ -448,7 +450,7 @@ def block_held_message(*, actor: User, message_id: int) -> dict[str, Any]:
             raise ChatError("forbidden", "That message isn't waiting for your review.")
         message.status = Message.Status.BLOCKED
         message.save(update_fields=["status"])
-        record_audit(actor=actor, action=AuditAction.MESSAGE_BLOCKED, target=message)
+        record_audit(actor=actor, action=ChatAuditAction.MESSAGE_BLOCKED, target=message)
         _announce_update(message)
     return message_payload(message)
 
@@ -461,7 +463,7 @@ def hide_message(*, actor: User, message_id: int) -> dict[str, Any]:
             raise ChatError("forbidden", "You can't hide that message.")
         message.status = Message.Status.HIDDEN
         message.save(update_fields=["status"])
-        record_audit(actor=actor, action=AuditAction.MESSAGE_HIDDEN, target=message)
+        record_audit(actor=actor, action=ChatAuditAction.MESSAGE_HIDDEN, target=message)
         _announce_update(message)
     return message_payload(message)
 
@@ -474,7 +476,7 @@ def restore_message(*, actor: User, message_id: int) -> dict[str, Any]:
             raise ChatError("forbidden", "You can't restore that message.")
         message.status = Message.Status.PUBLISHED
         message.save(update_fields=["status"])
-        record_audit(actor=actor, action=AuditAction.MESSAGE_RESTORED, target=message)
+        record_audit(actor=actor, action=ChatAuditAction.MESSAGE_RESTORED, target=message)
         _announce_update(message)
     return message_payload(message)
 
@@ -487,7 +489,9 @@ def hide_message_automatically(*, message_id: int, reason: str) -> None:
             return
         message.status = Message.Status.HIDDEN
         message.save(update_fields=["status"])
-        record_audit(actor=None, action=AuditAction.MESSAGE_HIDDEN, target=message, reason=reason)
+        record_audit(
+            actor=None, action=ChatAuditAction.MESSAGE_HIDDEN, target=message, reason=reason
+        )
         _announce_update(message)
 
 
@@ -709,7 +713,7 @@ def leave_lead_places(*, actor: User, person: User, reason: str) -> LeadPlacesLe
                 rooms_left.append(room)
                 record_audit(
                     actor=actor,
-                    action=AuditAction.LEAD_UNASSIGNED,
+                    action=ChatAuditAction.LEAD_UNASSIGNED,
                     target=person,
                     reason=reason,
                     details={"room": room.pk},
@@ -762,7 +766,7 @@ def create_room(
             ScheduleSlot(room=room, weekday=day, starts_at=start, duration_minutes=minutes)
             for day, start, minutes in schedule
         )
-        record_audit(actor=actor, action=AuditAction.ROOM_CREATED, target=room)
+        record_audit(actor=actor, action=ChatAuditAction.ROOM_CREATED, target=room)
     return room
 
 
@@ -776,7 +780,10 @@ def update_room(*, actor: User, room: Room, changed: list[str]) -> None:
     with transaction.atomic():
         room.save(update_fields=fields)
         record_audit(
-            actor=actor, action=AuditAction.ROOM_CHANGED, target=room, details={"fields": fields}
+            actor=actor,
+            action=ChatAuditAction.ROOM_CHANGED,
+            target=room,
+            details={"fields": fields},
         )
         if "always_open" in fields:
             _announce_session(room, room.always_open or current_session(room) is not None)
@@ -797,7 +804,7 @@ def set_schedule(*, actor: User, room_id: int, slots: list[tuple[int, time, int]
         )
         record_audit(
             actor=actor,
-            action=AuditAction.ROOM_CHANGED,
+            action=ChatAuditAction.ROOM_CHANGED,
             target=room,
             details={
                 "schedule": [f"{day} {start:%H:%M} {minutes}" for day, start, minutes in slots]
@@ -834,7 +841,7 @@ def enrol_member(*, actor: User, room_id: int, member: User) -> Membership:
         membership = _add_to_room(room, member, Membership.Role.MEMBER)
         record_audit(
             actor=actor,
-            action=AuditAction.MEMBER_ENROLLED,
+            action=ChatAuditAction.MEMBER_ENROLLED,
             target=member,
             details={"room": room.pk},
         )
@@ -854,7 +861,7 @@ def assign_lead(*, actor: User, room_id: int, volunteer: User) -> Membership:
         membership = _add_to_room(room, volunteer, Membership.Role.LEAD)
         record_audit(
             actor=actor,
-            action=AuditAction.LEAD_ASSIGNED,
+            action=ChatAuditAction.LEAD_ASSIGNED,
             target=volunteer,
             details={"room": room.pk},
         )
@@ -878,9 +885,9 @@ def remove_from_room(*, actor: User, room_id: int, person: User, reason: str) ->
         membership.removed_at = timezone.now()
         membership.save(update_fields=["removed_at"])
         action = (
-            AuditAction.LEAD_UNASSIGNED
+            ChatAuditAction.LEAD_UNASSIGNED
             if membership.role == Membership.Role.LEAD
-            else AuditAction.MEMBER_REMOVED
+            else ChatAuditAction.MEMBER_REMOVED
         )
         record_audit(
             actor=actor, action=action, target=person, reason=reason, details={"room": room_id}
@@ -915,9 +922,9 @@ def decide_join_request(*, actor: User, request_id: int, approve: bool) -> JoinR
         request.save(update_fields=["state", "decided_at", "decided_by"])
         record_audit(
             actor=actor,
-            action=AuditAction.JOIN_REQUEST_APPROVED
+            action=ChatAuditAction.JOIN_REQUEST_APPROVED
             if approve
-            else AuditAction.JOIN_REQUEST_DECLINED,
+            else ChatAuditAction.JOIN_REQUEST_DECLINED,
             target=request.member,
             details={"room": request.room_id},
         )
@@ -971,7 +978,7 @@ def pair(*, actor: User, member: User, volunteer: User, planned_end: date | None
         _add_to_room(room, volunteer, Membership.Role.LEAD)
         record_audit(
             actor=actor,
-            action=AuditAction.PAIRING_CREATED,
+            action=ChatAuditAction.PAIRING_CREATED,
             target=pairing,
             details={"planned_end": planned_end.isoformat()},
         )
@@ -1020,7 +1027,7 @@ def hand_over_pairing(*, actor: User, pairing_id: int, volunteer: User, reason: 
         _add_to_room(room, volunteer, Membership.Role.LEAD)
         record_audit(
             actor=actor,
-            action=AuditAction.PAIRING_HANDED_OVER,
+            action=ChatAuditAction.PAIRING_HANDED_OVER,
             target=pairing,
             reason=reason.strip(),
             details={"from": earlier, "to": volunteer.pk},
@@ -1045,7 +1052,7 @@ def end_pairing(*, actor: User, pairing_id: int, note: str = "") -> Pairing:
         pairing.ended_by = actor
         pairing.ending_note = note
         pairing.save(update_fields=["ended_at", "ended_by", "ending_note"])
-        record_audit(actor=actor, action=AuditAction.PAIRING_ENDED, target=pairing, reason=note)
+        record_audit(actor=actor, action=ChatAuditAction.PAIRING_ENDED, target=pairing, reason=note)
         broadcast_on_commit(
             room_group(pairing.room_id),
             {"type": "chat.room_update", "room": pairing.room_id, "read_only": True},

@@ -17,9 +17,10 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 
+from audit.services import record_audit
+from intake.audit_actions import IntakeAuditAction
 from intake.models import Referral
-from moderation.models import AuditAction, Flag
-from moderation.services import record_audit
+from moderation.models import Flag
 
 ANONYMISED_NAME = "Anonymised referral"
 
@@ -78,7 +79,7 @@ def anonymise_closed_referrals(*, now: datetime) -> int:
             referral.save()
             record_audit(
                 actor=None,
-                action=AuditAction.REFERRAL_ANONYMISED,
+                action=IntakeAuditAction.REFERRAL_ANONYMISED,
                 target=referral,
                 reason="retention: closed without an account",
                 details={

@@ -13,9 +13,11 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from accounts.models import ExperienceTag, Stage
+from audit.models import AuditEntry
+from intake.audit_actions import IntakeAuditAction
 from intake.models import Referral
 from intake.screen import SCREEN_QUESTIONS
-from moderation.models import AuditAction, AuditEntry, Flag
+from moderation.models import Flag
 
 Status = Referral.Status
 
@@ -81,7 +83,7 @@ def referral_timeline(referral: Referral) -> QuerySet[AuditEntry]:
     merely opened it: those reads are in the audit log)."""
     return (
         AuditEntry.objects.filter(target_type="intake.referral", target_id=str(referral.pk))
-        .exclude(action=AuditAction.REFERRAL_VIEWED)
+        .exclude(action=IntakeAuditAction.REFERRAL_VIEWED)
         .select_related("actor")
         .order_by("created_at", "id")
     )

@@ -24,7 +24,9 @@ from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 
 from accounts.models import MemberProfile, User
+from audit.services import record_audit
 from intake import policy
+from intake.audit_actions import IntakeAuditAction
 from intake.models import Referral
 from intake.screen import SCREEN_CATEGORIES, SCREEN_QUESTIONS
 from intake.selectors import (
@@ -33,8 +35,7 @@ from intake.selectors import (
     referral_rate_key,
     urgent_self_referral_rate_key,
 )
-from moderation.models import AuditAction
-from moderation.services import flag_referral, record_audit
+from moderation.services import flag_referral
 
 log = logging.getLogger("village.intake")
 
@@ -126,7 +127,7 @@ def _store_referral(*, details: ReferralDetails, eligible: bool, screen_yes: lis
         )
         record_audit(
             actor=None,
-            action=AuditAction.REFERRAL_SUBMITTED,
+            action=IntakeAuditAction.REFERRAL_SUBMITTED,
             target=referral,
             details={
                 "referrer_role": referral.referrer_role,
@@ -240,7 +241,7 @@ def accept_referral(
         )
         record_audit(
             actor=actor,
-            action=AuditAction.REFERRAL_ACCEPTED,
+            action=IntakeAuditAction.REFERRAL_ACCEPTED,
             target=referral,
             details={"invitation_expires": referral.invitation_expires_at.date().isoformat()},
         )
@@ -275,7 +276,7 @@ def request_information(*, actor: User, referral_id: int, note: str) -> Referral
         referral.save(update_fields=["status", "info_request"])
         record_audit(
             actor=actor,
-            action=AuditAction.REFERRAL_INFO_REQUESTED,
+            action=IntakeAuditAction.REFERRAL_INFO_REQUESTED,
             target=referral,
             reason=note,
             details={"asked": "mum" if referral.is_self_referral else "referrer"},
@@ -299,7 +300,10 @@ def record_information_received(*, actor: User, referral_id: int, note: str) -> 
         referral.status = Referral.Status.NEW
         referral.save(update_fields=["status"])
         record_audit(
-            actor=actor, action=AuditAction.REFERRAL_INFO_RECEIVED, target=referral, reason=note
+            actor=actor,
+            action=IntakeAuditAction.REFERRAL_INFO_RECEIVED,
+            target=referral,
+            reason=note,
         )
     return referral
 
@@ -318,7 +322,7 @@ def put_on_waiting_list(*, actor: User, referral_id: int) -> Referral:
         referral.save(update_fields=["status", "waiting_since"])
         record_audit(
             actor=actor,
-            action=AuditAction.REFERRAL_WAITLISTED,
+            action=IntakeAuditAction.REFERRAL_WAITLISTED,
             target=referral,
             details={"waiting_since": referral.waiting_since.date().isoformat()},
         )
@@ -346,7 +350,7 @@ def decline_referral(*, actor: User, referral_id: int, reason: str, signposting:
             update_fields=["status", "decided_at", "decided_by", "decline_reason", "signposting"]
         )
         record_audit(
-            actor=actor, action=AuditAction.REFERRAL_DECLINED, target=referral, reason=reason
+            actor=actor, action=IntakeAuditAction.REFERRAL_DECLINED, target=referral, reason=reason
         )
         _email_on_commit(
             to=referral.mum_email, template="signposting", context={"signposting": signposting}
@@ -370,7 +374,7 @@ def _tell_referrer_outcome(referral: Referral, *, actor: User, outcome: str) -> 
     )
     record_audit(
         actor=actor,
-        action=AuditAction.REFERRER_TOLD_OUTCOME,
+        action=IntakeAuditAction.REFERRER_TOLD_OUTCOME,
         target=referral,
         details={"outcome": outcome},
     )
@@ -424,7 +428,7 @@ def record_signup(*, referral_id: int, user: User) -> Referral | None:
         referral.save(update_fields=["member", "status"])
         record_audit(
             actor=user,
-            action=AuditAction.REFERRAL_JOINED,
+            action=IntakeAuditAction.REFERRAL_JOINED,
             target=referral,
             details={"member_id": user.pk},
         )
@@ -511,7 +515,7 @@ def _tell_coordinators_about_link(referral: Referral, *, what: str, reason: str)
         return
     record_audit(
         actor=None,
-        action=AuditAction.REFERRAL_LINK_NOTICE,
+        action=IntakeAuditAction.REFERRAL_LINK_NOTICE,
         target=referral,
         reason=reason,
         details={"what": what},

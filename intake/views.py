@@ -20,8 +20,10 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts.views import SIGNUP_PREFILL_SESSION_KEY
+from audit.services import record_sensitive_read
 from infra.client_address import client_address
 from intake import policy, selectors, services
+from intake.audit_actions import IntakeAuditAction
 from intake.forms import (
     SIGNPOSTS,
     DeclineForm,
@@ -32,9 +34,7 @@ from intake.forms import (
 )
 from intake.models import Referral
 from intake.signals import REFERRAL_SESSION_KEY
-from moderation.models import AuditAction
 from moderation.selectors import crisis_card_for
-from moderation.services import record_sensitive_read
 
 # The referral whose short code this browser typed correctly.
 JOIN_CODE_SESSION_KEY = "village_join_code_ok"
@@ -283,7 +283,9 @@ def staff_referrals_decided(request):
 def _referral_page(request, referral: Referral, *, forms: dict | None = None, status: int = 200):
     # Her contact details and the referrer's are on this page (also when a step
     # is refused and the page is shown again): each showing is audited.
-    record_sensitive_read(viewer=request.user, action=AuditAction.REFERRAL_VIEWED, target=referral)
+    record_sensitive_read(
+        viewer=request.user, action=IntakeAuditAction.REFERRAL_VIEWED, target=referral
+    )
     forms = forms or {}
     allowed = policy.allowed_actions(referral=referral)
     return render(

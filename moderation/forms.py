@@ -1,7 +1,8 @@
 from django import forms
 
 from accounts.models import User
-from moderation.models import AuditAction, Flag
+from audit.registry import action_choices
+from moderation.models import Flag
 
 NUL_REFUSED = (
     "This has a hidden character in it (a NUL byte) that Village can't keep. "
@@ -111,7 +112,8 @@ class DateInput(forms.DateInput):
 class AuditFilterForm(forms.Form):
     action = forms.ChoiceField(
         required=False,
-        choices=[("", "Any action"), *AuditAction.LABELS.items()],
+        # Called when the form is built: every app has registered its actions by then.
+        choices=lambda: [("", "Any action"), *action_choices()],
     )
     actor = forms.CharField(required=False, max_length=40, label="By (display name)")
     target = forms.CharField(required=False, max_length=100, label="About")

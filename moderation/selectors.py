@@ -7,7 +7,7 @@ from datetime import date
 
 from django.db.models import QuerySet
 
-from moderation.models import AuditEntry
+from audit.models import AuditEntry
 
 
 @dataclass(frozen=True)

@@ -4,30 +4,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, Literal
+from typing import Literal
 
 from django.core.exceptions import PermissionDenied
-from django.db import models, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import Role, User
 from accounts.revocation import revoke_user_sockets
+from audit.models import AuditEntry
+from audit.services import record_audit
 from infra.realtime import broadcast_on_commit, coordinators_group, room_group, user_group
 from moderation import policy
 from moderation import ruleset as ruleset_module
-from moderation.models import (
-    LEVEL_ORDER,
-    AuditAction,
-    AuditEntry,
-    Flag,
-    Level,
-    Mute,
-    Report,
-    Rule,
-    SiteSettings,
-    Warning,
-)
+from moderation.audit_actions import ModerationAuditAction
+from moderation.models import LEVEL_ORDER, Flag, Level, Mute, Report, Rule, SiteSettings, Warning
 from moderation.ruleset import RuleScope
 from moderation.scanner import Match
 from moderation.selectors import (
@@ -38,40 +30,6 @@ from moderation.selectors import (
 )
 
 REALERT_AFTER = timedelta(minutes=5)
-
-
-def record_audit(
-    *,
-    actor: User | None,
-    action: str,
-    target: models.Model | None = None,
-    reason: str = "",
-    details: dict[str, Any] | None = None,
-) -> AuditEntry:
-    """Append one entry to the audit log.
-
-    Call inside the transaction of the action it records, so that the entry
-    and the action commit (or roll back) together. Never put message bodies
-    or safeguarding details themselves in `details`.
-    """
-    return AuditEntry.objects.create(
-        actor=actor,
-        action=action,
-        target_type=target._meta.label_lower if target is not None else "",
-        target_id=str(target.pk) if target is not None else "",
-        target_label=str(target)[:200] if target is not None else "",
-        reason=reason,
-        details=details or {},
-    )
-
-
-def record_sensitive_read(
-    *, viewer: User, action: str, target: models.Model, details: dict[str, Any] | None = None
-) -> AuditEntry:
-    """One audit entry for a read of something private (a referral's contact
-    details): who, what, when. Call before showing it."""
-    with transaction.atomic():
-        return record_audit(actor=viewer, action=action, target=target, details=details)
 
 
 # The queue refreshes itself whenever a flag arrives or changes: the same card seen
@@ -96,7 +54,7 @@ def record_direct_excerpts_seen(*, viewer: User, flags, at=None) -> int:
     recent = set(
         AuditEntry.objects.filter(
             actor=viewer,
-            action=AuditAction.DIRECT_EXCERPT_SEEN,
+            action=ModerationAuditAction.DIRECT_EXCERPT_SEEN,
             target_type=Flag._meta.label_lower,
             target_id__in=[str(f.pk) for f in seen],
             created_at__gt=now - EXCERPT_READ_WINDOW,
@@ -105,7 +63,7 @@ def record_direct_excerpts_seen(*, viewer: User, flags, at=None) -> int:
     entries = [
         AuditEntry(
             actor=viewer,
-            action=AuditAction.DIRECT_EXCERPT_SEEN,
+            action=ModerationAuditAction.DIRECT_EXCERPT_SEEN,
             target_type=Flag._meta.label_lower,
             target_id=str(flag.pk),
             target_label=str(flag)[:200],
@@ -323,7 +281,7 @@ def acknowledge_flag(*, actor: User, flag_id: int) -> Flag:
             flag.acknowledged_at = timezone.now()
             flag.acknowledged_by = actor
             flag.save(update_fields=["acknowledged_at", "acknowledged_by"])
-            record_audit(actor=actor, action=AuditAction.FLAG_ACKNOWLEDGED, target=flag)
+            record_audit(actor=actor, action=ModerationAuditAction.FLAG_ACKNOWLEDGED, target=flag)
             _announce_flag(flag, "chat.flag_update")
     return flag
 
@@ -353,7 +311,10 @@ def escalate_flag(*, actor: User, flag_id: int, note: str = "") -> Escalation:
         flag.escalated_at = timezone.now()
         flag.save(update_fields=["escalated_at"])
         record_audit(
-            actor=actor, action=AuditAction.FLAG_ESCALATED, target=flag, reason=note.strip()
+            actor=actor,
+            action=ModerationAuditAction.FLAG_ESCALATED,
+            target=flag,
+            reason=note.strip(),
         )
         _announce_flag(flag, "chat.flag_update")
         alert_coordinators_on_commit()
@@ -379,7 +340,7 @@ def resolve_flag(*, actor: User, flag_id: int, outcome: str, note: str = "") -> 
         flag.save()
         record_audit(
             actor=actor,
-            action=AuditAction.FLAG_RESOLVED,
+            action=ModerationAuditAction.FLAG_RESOLVED,
             target=flag,
             reason=note,
             details={"outcome": outcome},
@@ -452,7 +413,9 @@ def raise_concern(
             detail=note.strip(),
             raised_by=actor,
         )
-        record_audit(actor=actor, action=AuditAction.CONCERN_RAISED, target=member, reason=note)
+        record_audit(
+            actor=actor, action=ModerationAuditAction.CONCERN_RAISED, target=member, reason=note
+        )
         _announce_flag(flag)
         if level == Level.RED:
             alert_coordinators_on_commit()
@@ -573,7 +536,7 @@ def _apply_off_hours_thresholds(message) -> None:
     )
     record_audit(
         actor=None,
-        action=AuditAction.MEMBER_MUTED,
+        action=ModerationAuditAction.MEMBER_MUTED,
         target=author,
         reason="automatic: reports out of staffed hours",
         details={"reporters": across},
@@ -593,7 +556,9 @@ def warn_member(*, actor: User, member: User, note: str) -> Warning:
     _require_sanction(actor)
     with transaction.atomic():
         warning = Warning.objects.create(user=member, note=note.strip(), created_by=actor)
-        record_audit(actor=actor, action=AuditAction.MEMBER_WARNED, target=member, reason=note)
+        record_audit(
+            actor=actor, action=ModerationAuditAction.MEMBER_WARNED, target=member, reason=note
+        )
         broadcast_on_commit(
             user_group(member.pk),
             {"type": "chat.warning", "warning": {"id": warning.pk, "note": warning.note}},
@@ -619,7 +584,7 @@ def mute_member(
         )
         record_audit(
             actor=actor,
-            action=AuditAction.MEMBER_MUTED,
+            action=ModerationAuditAction.MEMBER_MUTED,
             target=member,
             reason=reason,
             details={"room": room_id, "minutes": minutes},
@@ -634,7 +599,7 @@ def lift_mute(*, actor: User, mute_id: int) -> None:
         if mute.lifted_at is None:
             mute.lifted_at = timezone.now()
             mute.save(update_fields=["lifted_at"])
-            record_audit(actor=actor, action=AuditAction.MUTE_LIFTED, target=mute.user)
+            record_audit(actor=actor, action=ModerationAuditAction.MUTE_LIFTED, target=mute.user)
 
 
 def suspend_account(*, actor: User, member: User, reason: str) -> None:
@@ -645,7 +610,10 @@ def suspend_account(*, actor: User, member: User, reason: str) -> None:
     with transaction.atomic():
         User.objects.filter(pk=member.pk).update(is_active=False)
         record_audit(
-            actor=actor, action=AuditAction.ACCOUNT_SUSPENDED, target=member, reason=reason
+            actor=actor,
+            action=ModerationAuditAction.ACCOUNT_SUSPENDED,
+            target=member,
+            reason=reason,
         )
         revoke_user_sockets(user_id=member.pk, reason="suspended")
 
@@ -655,7 +623,10 @@ def lift_suspension(*, actor: User, member: User, reason: str = "") -> None:
     with transaction.atomic():
         User.objects.filter(pk=member.pk).update(is_active=True)
         record_audit(
-            actor=actor, action=AuditAction.SUSPENSION_LIFTED, target=member, reason=reason
+            actor=actor,
+            action=ModerationAuditAction.SUSPENSION_LIFTED,
+            target=member,
+            reason=reason,
         )
 
 
@@ -673,7 +644,9 @@ def save_rule(*, actor: User, rule: Rule, rooms=None, changed: list[str] | None 
             rule.rooms.set(rooms)
         record_audit(
             actor=actor,
-            action=AuditAction.RULE_CREATED if created else AuditAction.RULE_CHANGED,
+            action=ModerationAuditAction.RULE_CREATED
+            if created
+            else ModerationAuditAction.RULE_CHANGED,
             target=rule,
             details={"fields": changed or [], "enabled": rule.enabled},
         )
@@ -690,7 +663,7 @@ def save_site_settings(*, actor: User, values: dict) -> SiteSettings:
         row.save()
         record_audit(
             actor=actor,
-            action=AuditAction.SETTINGS_CHANGED,
+            action=ModerationAuditAction.SETTINGS_CHANGED,
             target=row,
             details={"fields": sorted(values)},
         )

@@ -18,9 +18,10 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from accounts.models import Role, User
+from audit.services import record_audit
 from chat.models import Membership, Pairing
-from moderation.models import AuditAction
-from moderation.services import flag_questionnaire_risk, record_audit
+from moderation.audit_actions import ModerationAuditAction
+from moderation.services import flag_questionnaire_risk
 from outcomes import policy
 from outcomes.measures import BUILT_IN, Scored, measure, score
 from outcomes.models import (
@@ -285,7 +286,7 @@ def save_outcome_settings(*, actor: User, measures: list[str], follow_up_weeks: 
         row.save()
         record_audit(
             actor=actor,
-            action=AuditAction.SETTINGS_CHANGED,
+            action=ModerationAuditAction.SETTINGS_CHANGED,
             target=row,
             details={"measures": row.measures, "follow_up_weeks": follow_up_weeks},
         )
@@ -329,7 +330,7 @@ def enter_wording(
         )
         record_audit(
             actor=actor,
-            action=AuditAction.SETTINGS_CHANGED,
+            action=ModerationAuditAction.SETTINGS_CHANGED,
             target=row,
             details={"measure": slug, "version": definition.version},
         )

@@ -60,7 +60,7 @@ def test_every_village_app_is_packaged_and_copied_into_the_image():
     from django.conf import settings
 
     apps = [app for app in settings.INSTALLED_APPS if (ROOT / app / "apps.py").exists()]
-    assert {"accounts", "chat", "moderation", "intake", "volunteers", "outcomes"} <= set(apps)
+    assert {"audit", "accounts", "chat", "moderation", "intake", "volunteers", "outcomes"} <= set(apps)
     packaged = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"][
         "packages"
     ]["find"]["include"]

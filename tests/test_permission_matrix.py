@@ -24,17 +24,18 @@ from django.test import Client
 from django.utils import timezone
 
 from accounts import services as account_services
-from volunteers import services as volunteers
 from accounts.models import Role, User, VolunteerRecord, VolunteerStatus
+from audit.models import AuditEntry
 from chat import services as chat_services
 from chat.models import Message, Room
 from chat.selectors import current_session
 from infra.dbwork import executor
 from moderation import services as moderation_services
-from moderation.models import AuditEntry, Flag, Level, Mute, Report
+from moderation.models import Flag, Level, Mute, Report
 from tests.conftest import activate_totp, make_member, make_person
 from tests.sockets import HOST, ORIGIN
 from village.asgi import application
+from volunteers import services as volunteers
 
 
 def in_db_thread(fn):

@@ -10,9 +10,9 @@ from django.urls import reverse
 
 from accounts.data_rights import FORMER_MEMBER
 from accounts.models import SafeguardingDetails, User
+from audit.models import AuditEntry
 from chat import services as chat_services
 from chat.models import Message
-from moderation.models import AuditEntry
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db

@@ -19,7 +19,7 @@ from django.urls import reverse
 from accounts.consent import HEALTH_DATA_CONSENT_VERSION
 from accounts.models import HealthDataConsent, MemberProfile, Role, SafeguardingDetails, User
 from accounts.signup import ELIGIBILITY_SESSION_KEY
-from moderation.models import AuditEntry
+from audit.models import AuditEntry
 from tests.conftest import make_person
 
 pytestmark = pytest.mark.django_db

@@ -2,8 +2,8 @@
 
 import pytest
 
+from audit.models import AuditEntry
 from chat.models import Membership, Pairing, Room
-from moderation.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
 

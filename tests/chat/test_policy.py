@@ -7,10 +7,10 @@ import uuid
 import pytest
 from django.core.exceptions import PermissionDenied
 
+from audit.models import AuditEntry
 from chat import services
 from chat.models import Membership, Message, Pairing
 from infra.dbwork import in_db_thread
-from moderation.models import AuditEntry
 from tests.conftest import make_member, make_person
 from tests.sockets import room_ids
 

@@ -5,9 +5,9 @@ from datetime import date, time, timedelta
 import pytest
 from django.urls import reverse
 
+from audit.models import AuditEntry
 from chat import services
 from chat.models import JoinRequest, Membership, Pairing, Room
-from moderation.models import AuditEntry
 from tests.conftest import make_member
 
 pytestmark = pytest.mark.django_db

@@ -15,10 +15,10 @@ from django.utils import timezone
 
 from accounts.models import MemberProfile, Role, User
 from accounts.views import SIGNUP_PREFILL_SESSION_KEY
+from audit.models import AuditEntry
 from intake import services
 from intake.models import Referral
 from intake.signals import REFERRAL_SESSION_KEY
-from moderation.models import AuditEntry
 from tests.intake.referrals import MUM_EMAIL, make_referral
 
 pytestmark = pytest.mark.django_db

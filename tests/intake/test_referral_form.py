@@ -9,9 +9,10 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import ReferralSource
+from audit.models import AuditEntry
 from intake.models import Referral
 from intake.screen import SCREEN_CATEGORIES, SCREEN_QUESTIONS
-from moderation.models import AuditEntry, Flag
+from moderation.models import Flag
 from tests.intake.referrals import MUM_NAME, REASON, SELF_REFERRAL, referral_data
 
 pytestmark = pytest.mark.django_db

@@ -10,10 +10,11 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from audit.models import AuditEntry
 from intake import services
 from intake.models import Referral
 from moderation import services as moderation_services
-from moderation.models import AuditEntry, Flag
+from moderation.models import Flag
 from tests.intake.referrals import MUM_EMAIL, MUM_NAME, REASON, make_referral
 from village import periodic
 

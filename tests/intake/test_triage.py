@@ -12,10 +12,10 @@ from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils import timezone
 
+from audit.models import AuditEntry
 from intake import services
 from intake.forms import DEFAULT_SIGNPOSTING
 from intake.models import Referral
-from moderation.models import AuditEntry
 from tests.intake.referrals import MUM_EMAIL, make_referral, make_self_referral
 
 pytestmark = pytest.mark.django_db

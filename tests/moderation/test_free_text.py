@@ -9,10 +9,11 @@ import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
+from audit.models import AuditEntry
 from chat import services as chat_services
 from moderation import services
 from moderation.forms import NUL_REFUSED
-from moderation.models import AuditEntry, Flag
+from moderation.models import Flag
 
 pytestmark = pytest.mark.django_db
 

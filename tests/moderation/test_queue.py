@@ -9,10 +9,11 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from audit.models import AuditEntry
 from chat import services as chat_services
 from chat.models import Message
 from moderation import services
-from moderation.models import AuditEntry, Flag, Mute, Report, SiteSettings
+from moderation.models import Flag, Mute, Report, SiteSettings
 from tests.conftest import make_member
 from village import periodic
 

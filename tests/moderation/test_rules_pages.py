@@ -10,9 +10,10 @@ import pytest
 from django.urls import reverse
 from django.utils.html import escape
 
+from audit.models import AuditEntry
 from moderation import ruleset
 from moderation.crisis import NOBODY_WATCHING, TEAM_TOLD
-from moderation.models import AuditEntry, Rule, SiteSettings
+from moderation.models import Rule, SiteSettings
 
 pytestmark = pytest.mark.django_db
 

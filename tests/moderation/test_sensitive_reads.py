@@ -10,9 +10,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from audit.models import AuditEntry
 from chat import services as chat_services
 from moderation import services
-from moderation.models import AuditEntry, Flag
+from moderation.models import Flag
 from moderation.selectors import open_flags_for
 from tests.intake.referrals import make_referral
 

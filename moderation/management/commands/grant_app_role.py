@@ -20,7 +20,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from psycopg import sql
 
-from moderation.models import AuditEntry
+from audit.models import AuditEntry
 
 PASSWORD_VARIABLE = "VILLAGE_APP_DB_PASSWORD"  # noqa: S105 (its name)
 # Shown by --print in place of the real password.

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from moderation.models import AuditEntry
+from audit.models import AuditEntry
 
 
 @admin.register(AuditEntry)
