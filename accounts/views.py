@@ -10,21 +10,20 @@ from allauth.account.internal.flows.login import perform_login, record_authentic
 from allauth.account.models import Login
 from allauth.core import ratelimit
 from django.contrib import messages
-from django.contrib.auth import login, logout
+from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import Http404, JsonResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from accounts import data_rights, policy, selectors, services, signup
+from accounts import policy, selectors, services, signup
 from accounts.forms import (
     AcceptInvitationForm,
-    CloseAccountForm,
     ConfirmWithPasswordForm,
     EligibilityForm,
     InvitationForm,
@@ -390,24 +389,3 @@ def accept_invitation(request, token: str):
     return render(
         request, "accounts/accept_invitation.html", {"form": form, "invitation": invitation}
     )
-
-
-@login_required
-def export_my_data(request):
-    """Her data as a JSON file she can keep."""
-    data = data_rights.export_data(user=request.user)
-    response = JsonResponse(data, json_dumps_params={"indent": 2, "ensure_ascii": False})
-    response["Content-Disposition"] = 'attachment; filename="my-village-data.json"'
-    response["Cache-Control"] = "no-store"
-    return response
-
-
-@login_required
-def close_my_account(request):
-    """Close her account after she confirms with her password."""
-    form = CloseAccountForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        data_rights.close_account(user=request.user)
-        logout(request)
-        return render(request, "accounts/closed.html")
-    return render(request, "accounts/close_account.html", {"form": form})

@@ -6,6 +6,7 @@ from accounts import views as account_views
 from chat import views as chat_views
 from moderation import queue_views
 from moderation import views as moderation_views
+from village import views as village_views
 from volunteers import views as volunteer_views
 
 # The admin login goes through allauth: throttled, verified, MFA-checked.
@@ -33,6 +34,9 @@ urlpatterns = [
         account_views.confirm_email,
         name="account_confirm_email",
     ),
+    # Her data rights reach into every app, so their pages are the site's.
+    path("accounts/profile/export/", village_views.export_my_data, name="export_my_data"),
+    path("accounts/profile/close/", village_views.close_my_account, name="close_my_account"),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("volunteers.urls")),
     path("accounts/", include("allauth.urls")),

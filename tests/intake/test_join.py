@@ -211,7 +211,7 @@ def test_sign_up_without_a_waiting_referral_changes_no_referral(coordinator, mum
 def test_her_download_never_holds_what_the_referral_says_about_her(client, accepted):
     """Someone who signs up from her link (he reads her email) downloads "my data":
     her name, phone, the referrer's reason and the safety screen must not be in it."""
-    from accounts.data_rights import export_data
+    from village.data_rights import export_data
 
     referral, link = accepted
     Referral.objects.filter(pk=referral.pk).update(

@@ -8,12 +8,12 @@ import uuid
 import pytest
 from django.urls import reverse
 
-from accounts.data_rights import FORMER_MEMBER
 from accounts.models import SafeguardingDetails, User
 from audit.models import AuditEntry
 from chat import services as chat_services
 from chat.models import Message
 from tests.conftest import PASSWORD
+from village.data_rights import FORMER_MEMBER
 
 pytestmark = pytest.mark.django_db
 
@@ -107,7 +107,7 @@ def test_an_open_safeguarding_flag_holds_what_it_needs(client, mum, open_room):
 
 
 def test_her_referral_questionnaires_and_feedback_are_in_her_copy_and_leave_with_her(client, mum):
-    from accounts import data_rights
+    from village import data_rights
     from intake.models import Referral
     from outcomes.models import Feedback, Questionnaire
     from tests.intake.referrals import make_referral
