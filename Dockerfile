@@ -7,6 +7,7 @@ WORKDIR /app
 COPY pyproject.toml README.md manage.py ./
 COPY platform ./platform
 COPY audit ./audit
+COPY notify ./notify
 COPY accounts ./accounts
 COPY chat ./chat
 COPY moderation ./moderation

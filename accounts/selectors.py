@@ -7,10 +7,11 @@ from importlib import import_module
 
 from django.conf import settings
 from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY
+from django.db.models import QuerySet
 from django.utils.crypto import constant_time_compare
 
 from accounts.consent import HEALTH_DATA_CONSENT_TEXT, HEALTH_DATA_CONSENT_VERSION
-from accounts.models import HealthDataConsent, User
+from accounts.models import HealthDataConsent, Role, User
 
 
 @dataclass(frozen=True)
@@ -52,3 +53,8 @@ def login_is_valid(*, user_id: int, session_key: str | None) -> bool:
     if user is None:
         return False
     return constant_time_compare(data.get(HASH_SESSION_KEY, ""), user.get_session_auth_hash())
+
+
+def active_coordinators() -> QuerySet[User]:
+    """The coordinators to tell when something needs one: active, not anonymised."""
+    return User.objects.filter(role=Role.COORDINATOR, is_active=True, anonymised_at=None)

@@ -20,7 +20,7 @@ from django.utils import timezone
 from accounts.models import Role, User
 from accounts.policy import why_not_cleared
 from audit.services import record_audit
-from chat import notifications, policy, ratelimit
+from chat import notices, policy, ratelimit
 from chat.audit_actions import ChatAuditAction
 from chat.models import (
     Attendance,
@@ -183,7 +183,7 @@ def send_message(
             room_group(room.pk), {"type": "chat.message", "room": room.pk, "message": payload}
         )
         if room.is_direct and message.status == Message.Status.PUBLISHED:
-            notifications.direct_message_on_commit(room=room, author=author)
+            notices.direct_message_on_commit(room=room, author=author)
     return SendResult(
         status=message.status,
         message=policy.visible_message(author.pk, context.access, payload),
@@ -559,7 +559,7 @@ def open_session(*, actor: User, room_id: int, now: datetime | None = None) -> S
         if context.membership is not None:
             Attendance.objects.create(session=session, user=actor)
         _announce_session(room, True)
-        notifications.session_opened_on_commit(room=room, opener=actor)
+        notices.session_opened_on_commit(room=room, opener=actor)
     return session
 
 

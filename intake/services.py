@@ -23,7 +23,9 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 
+import notify
 from accounts.models import MemberProfile, User
+from accounts.selectors import active_coordinators
 from audit.services import record_audit
 from intake import policy
 from intake.audit_actions import IntakeAuditAction
@@ -520,9 +522,7 @@ def _tell_coordinators_about_link(referral: Referral, *, what: str, reason: str)
         reason=reason,
         details={"what": what},
     )
-    from chat.notifications import email_coordinators_on_commit
-
-    email_coordinators_on_commit("referral_link_notice")
+    notify.email_on_commit(people=active_coordinators, kind="referral_link_notice")
 
 
 # --- email -------------------------------------------------------------------------

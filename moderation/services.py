@@ -16,7 +16,7 @@ from accounts.revocation import revoke_user_sockets
 from audit.models import AuditEntry
 from audit.services import record_audit
 from infra.realtime import broadcast_on_commit, coordinators_group, room_group, user_group
-from moderation import policy
+from moderation import notices, policy
 from moderation import ruleset as ruleset_module
 from moderation.audit_actions import ModerationAuditAction
 from moderation.models import LEVEL_ORDER, Flag, Level, Mute, Report, Rule, SiteSettings, Warning
@@ -258,9 +258,7 @@ def flag_questionnaire_risk(*, member: User, measure_name: str, items: tuple[int
 
 def alert_coordinators_on_commit() -> None:
     """A discreet email to every coordinator (no content): a RED flag is waiting."""
-    from chat.notifications import email_coordinators_on_commit
-
-    email_coordinators_on_commit()
+    notices.urgent_flag_on_commit()
 
 
 def _flag_for(actor: User, flag_id: int, *, lock: bool = True) -> Flag:

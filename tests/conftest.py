@@ -81,9 +81,9 @@ def isolated_state():
     else:
         cache.clear()
     yield
-    from chat import notifications
+    import notify
 
-    notifications.drain()
+    notify.drain()
     if settings.REDIS_URL:
         flush_redis()
     else:

@@ -60,7 +60,9 @@ def test_every_village_app_is_packaged_and_copied_into_the_image():
     from django.conf import settings
 
     apps = [app for app in settings.INSTALLED_APPS if (ROOT / app / "apps.py").exists()]
-    assert {"audit", "accounts", "chat", "moderation", "intake", "volunteers", "outcomes"} <= set(apps)
+    assert {"audit", "accounts", "chat", "moderation", "intake", "volunteers", "outcomes"} <= set(
+        apps
+    )
     packaged = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"][
         "packages"
     ]["find"]["include"]
@@ -103,3 +105,25 @@ def test_infra_is_packaged_and_imports_no_app():
                 continue
             for name in names:
                 assert name.split(".")[0] not in apps, f"{module.name} imports {name}"
+
+
+def test_notify_is_packaged_and_imports_no_app():
+    """notify only sends; who is told is decided above it (DESIGN.md layers)."""
+    import ast
+    import tomllib
+
+    from django.conf import settings
+
+    packaged = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"][
+        "packages"
+    ]["find"]["include"]
+    assert "notify*" in packaged
+    assert "COPY notify ./notify" in (ROOT / "Dockerfile").read_text()
+    apps = {app.split(".")[0] for app in settings.INSTALLED_APPS if (ROOT / app).is_dir()}
+    for module in sorted((ROOT / "notify").glob("*.py")):
+        for node in ast.walk(ast.parse(module.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.level == 0:
+                assert (node.module or "").split(".")[0] not in apps, module.name
+            elif isinstance(node, ast.Import):
+                for alias in node.names:
+                    assert alias.name.split(".")[0] not in apps, module.name

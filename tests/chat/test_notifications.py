@@ -7,7 +7,8 @@ import uuid
 import pytest
 from django.core import mail
 
-from chat import notifications, services
+import notify
+from chat import services
 from infra.dbwork import in_db_thread
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -32,7 +33,7 @@ def assert_discreet(email, body_sent: str | None = None):
 def test_a_1to1_message_to_someone_away_sends_one_discreet_email_an_hour(mum, volunteer, pairing):
     say(mum, pairing.room_id, "I had a really hard night")
     say(mum, pairing.room_id, "are you there?")
-    notifications.drain()
+    notify.drain()
     assert [m.to for m in mail.outbox] == [[volunteer.email]]
     assert_discreet(mail.outbox[0], "I had a really hard night")
 
@@ -40,7 +41,7 @@ def test_a_1to1_message_to_someone_away_sends_one_discreet_email_an_hour(mum, vo
 async def test_no_email_while_she_is_connected(sockets, mum, volunteer, pairing):
     await sockets(volunteer)
     await in_db_thread(say)(mum, pairing.room_id)
-    notifications.drain()
+    notify.drain()
     assert mail.outbox == []
 
 
@@ -48,7 +49,7 @@ def test_no_email_when_she_switched_it_off(mum, volunteer, pairing):
     volunteer.notify_direct_messages = False
     volunteer.save()
     say(mum, pairing.room_id)
-    notifications.drain()
+    notify.drain()
     assert mail.outbox == []
 
 
@@ -58,14 +59,14 @@ def test_session_opening_emails_the_members_who_are_away_and_want_it(
     other_mum.notify_session_opens = False
     other_mum.save()
     services.open_session(actor=volunteer, room_id=group_room.pk)
-    notifications.drain()
+    notify.drain()
     assert [m.to for m in mail.outbox] == [[mum.email]]
     assert_discreet(mail.outbox[0])
 
 
 def test_group_messages_send_no_email(mum, other_mum, open_room):
-    notifications.drain()
+    notify.drain()
     mail.outbox.clear()
     say(mum, open_room.pk)
-    notifications.drain()
+    notify.drain()
     assert mail.outbox == []

@@ -183,10 +183,10 @@ def test_the_first_yes_names_the_flag_and_the_detail_names_every_yes(client):
 
 @pytest.mark.django_db(transaction=True)
 def test_a_yes_on_the_screen_emails_every_coordinator_discreetly(client, coordinator, mailoutbox):
-    from chat import notifications
+    import notify
 
     client.post(REFER, referral_data(screen_baby_harm="yes"))
-    notifications.drain()
+    notify.drain()
     assert [m.to for m in mailoutbox] == [[coordinator.email]]
     assert MUM_NAME not in mailoutbox[0].body and "baby" not in mailoutbox[0].subject
 

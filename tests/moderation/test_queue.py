@@ -150,11 +150,11 @@ def test_ending_a_pairing_waits_for_a_red_flag_to_be_acknowledged(coordinator, m
 def test_unacknowledged_red_flag_alerts_every_coordinator_again_after_5_minutes(
     mum, open_room, coordinator, mailoutbox
 ):
-    from chat import notifications
+    import notify
 
     send(mum, open_room.pk, RED)
     red_flag = Flag.objects.get()
-    notifications.drain()
+    notify.drain()
     mailoutbox.clear()
     created = red_flag.created_at
     assert (
@@ -163,7 +163,7 @@ def test_unacknowledged_red_flag_alerts_every_coordinator_again_after_5_minutes(
     assert (
         periodic.run_once(clock=lambda: created + timedelta(minutes=5))["red_flags_realerted"] == 1
     )
-    notifications.drain()
+    notify.drain()
     assert [m.to for m in mailoutbox] == [[coordinator.email]]
     assert mailoutbox[0].subject == "You have a new notification" and RED not in mailoutbox[0].body
     # Not again at once; again 5 minutes later, until someone acknowledges it.
