@@ -254,7 +254,7 @@ def test_a_used_link_opened_again_tells_the_coordinators_discreetly(
     mailoutbox.clear()
     # The email goes on a thread of its own; here, on the test's (it sees the test's data).
     with (
-        patch("chat.notifications._in_background", lambda fn, **kwargs: fn(**kwargs)),
+        patch("notify.background.in_background", lambda fn, **kwargs: fn(**kwargs)),
         django_capture_on_commit_callbacks(execute=True),
     ):
         response = client.get(link)
