@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import models, transaction
 
 from audit.models import AuditEntry
 
-if TYPE_CHECKING:
-    from accounts.models import User
+# Any user model: the audit app sits below accounts and never imports it.
+User = AbstractBaseUser
 
 
 def record_audit(
