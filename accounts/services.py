@@ -146,12 +146,20 @@ def update_profile(
         )
 
 
-def change_role(*, actor: User, person: User, role: str, reason: str):
+@dataclass(frozen=True)
+class RoleChange:
+    """A role change just made: the person (as saved) and the role she had."""
+
+    person: User
+    previous: str
+
+
+def change_role(*, actor: User, person: User, role: str, reason: str) -> RoleChange:
     """Give `person` a new role, recorded in the audit log with the reason.
 
-    A volunteer whose role changes leaves every room she led and every 1:1 chat
-    she ran, and the sessions she opened close: returns what she left
-    (`chat.services.LeadPlacesLeft`) for the coordinator to hand over, or None.
+    Only the person's own record: what a volunteer who stops being one leaves
+    (her rooms, 1:1 chats and sessions) is `volunteers.services.change_role`,
+    which calls this in its transaction and is what the person page uses.
     """
     if not reason.strip():
         raise AccountError("Please say why the role is changing.")
@@ -175,13 +183,7 @@ def change_role(*, actor: User, person: User, role: str, reason: str):
         )
         # What her sockets may see depends on her role: they reconnect afresh.
         revoke_user_sockets(user_id=person.pk, reason="role_changed")
-        left = None
-        if previous == Role.VOLUNTEER and role != Role.VOLUNTEER:
-            # chat sits above accounts: imported here, as the reminders do.
-            from chat.services import leave_lead_places
-
-            left = leave_lead_places(actor=actor, person=person, reason=reason.strip())
-    return left
+    return RoleChange(person=person, previous=previous)
 
 
 def invite(*, actor: User, email: str, role: str, accept_url_for) -> Invitation:

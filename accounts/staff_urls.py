@@ -4,7 +4,6 @@ from accounts import views
 
 urlpatterns = [
     path("", views.people, name="staff_people"),
-    path("people/<int:user_id>/", views.person, name="staff_person"),
     path(
         "people/<int:user_id>/safeguarding/",
         views.safeguarding_details,

@@ -23,7 +23,6 @@ from django.core.exceptions import PermissionDenied
 from django.test import Client
 from django.utils import timezone
 
-from accounts import services as account_services
 from accounts.models import Role, User, VolunteerRecord, VolunteerStatus
 from audit.models import AuditEntry
 from chat import services as chat_services
@@ -696,7 +695,7 @@ def build_world(people: dict[str, User]) -> World:
         )
     moderation_services.suspend_account(actor=cora, member=people["sue"], reason="matrix")
     for name, role in (("dee", Role.MEMBER), ("pam", Role.COORDINATOR)):
-        account_services.change_role(actor=cora, person=people[name], role=role, reason="matrix")
+        volunteers.change_role(actor=cora, person=people[name], role=role, reason="matrix")
     activate_totp(people["pam"])
     # Cleared when she was given her places; not any more.
     volunteers.change_status(

@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts import policy
+from accounts import services as account_services
 from accounts.models import (
     DebriefRequest,
     ExperienceTag,
@@ -31,7 +32,7 @@ from accounts.models import (
 from accounts.revocation import revoke_user_sockets
 from audit.services import record_audit
 from chat.notifications import email_coordinators_on_commit
-from chat.services import close_sessions_opened_by
+from chat.services import LeadPlacesLeft, close_sessions_opened_by, leave_lead_places
 from moderation.selectors import open_red_flags_in_rooms_of
 from volunteers.audit_actions import VolunteersAuditAction
 from volunteers.selectors import debrief_offers
@@ -92,6 +93,21 @@ def change_status(*, actor: User, volunteer: User, status: str, reason: str) -> 
             # Paused, left, or back in training: she may no longer lead.
             _close_her_sessions(volunteer)
     return record
+
+
+def change_role(*, actor: User, person: User, role: str, reason: str) -> LeadPlacesLeft | None:
+    """Give `person` a new role (`accounts.services.change_role`: audited, her
+    sockets reconnect).
+
+    A volunteer whose role changes leaves every room she led and every 1:1 chat
+    she ran, and the sessions she opened close, in the same transaction: returns
+    what she left for the coordinator to hand over, or None.
+    """
+    with transaction.atomic():
+        change = account_services.change_role(actor=actor, person=person, role=role, reason=reason)
+        if change.previous == Role.VOLUNTEER and role != Role.VOLUNTEER:
+            return leave_lead_places(actor=actor, person=change.person, reason=reason.strip())
+    return None
 
 
 def _close_her_sessions(volunteer: User) -> None:

@@ -14,6 +14,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts import policy
+from accounts import services as account_services
+from accounts.forms import RoleChangeForm, SafeguardingAccessForm
 from accounts.models import (
     Reminder,
     Role,
@@ -307,6 +309,73 @@ def debrief_handled(request, request_id: int):
     services.mark_debrief_handled(actor=request.user, request_id=request_id)
     messages.success(request, "Marked as arranged.")
     return redirect("staff_volunteers")
+
+
+# --- A person's page (changing her role starts or ends her volunteering) ---------------
+
+
+@staff_page
+def person(request, user_id: int):
+    """Anyone's page for coordinators. It lives here because a role change can
+    start or end her volunteering: `services.change_role` hands over what she led."""
+    person = get_object_or_404(User, pk=user_id, anonymised_at__isnull=True)
+    role_form = RoleChangeForm(initial={"role": person.role})
+    if request.method == "POST":
+        role_form = RoleChangeForm(request.POST)
+        if role_form.is_valid():
+            try:
+                left = services.change_role(
+                    actor=request.user, person=person, **role_form.cleaned_data
+                )
+            except account_services.AccountError as error:
+                role_form.add_error(None, str(error))
+            else:
+                new_role = Role(role_form.cleaned_data["role"]).label.lower()
+                messages.success(request, f"{person.display_name} is now a {new_role}.")
+                if left is not None:
+                    _tell_what_she_left(request, person, left)
+                    if left.pairings_to_hand_over:
+                        return redirect("staff_volunteer", volunteer_id=person.pk)
+                return redirect("staff_person", user_id=person.pk)
+    return render(
+        request,
+        "staff/person.html",
+        {
+            "person": person,
+            "role_form": role_form,
+            "can_change_role": policy.can_change_role_of(request.user, person=person),
+            "can_view_details": policy.can_view_safeguarding_details(request.user, member=person),
+            "details_form": SafeguardingAccessForm(),
+        },
+    )
+
+
+def _tell_what_she_left(request, person: User, left) -> None:
+    """After a volunteer's role change: what the coordinator must now hand over."""
+    name = person.display_name
+    if left.pairings_to_hand_over:
+        mums = ", ".join(p.member.display_name for p in left.pairings_to_hand_over)
+        messages.warning(
+            request,
+            f"{name} has left her 1:1 chats. They stay open with their history, but "
+            f"need a new volunteer: please hand them over below ({mums}).",
+        )
+    if left.rooms_without_lead:
+        rooms = ", ".join(room.name for room in left.rooms_without_lead)
+        messages.warning(
+            request,
+            f"{name} no longer leads these rooms, which have no lead now: "
+            f"{rooms}. Please choose a new lead on the rooms page.",
+        )
+    elif left.rooms_left:
+        rooms = ", ".join(room.name for room in left.rooms_left)
+        messages.info(request, f"{name} no longer leads {rooms}.")
+    if left.sessions.held_open:
+        messages.warning(
+            request,
+            "A session she opened stays open because a RED flag in it hasn't been "
+            "acknowledged yet. Please look at the flags queue.",
+        )
 
 
 # --- Pairing a member with a volunteer (under /staff/rooms/pairings/) ---------------------

@@ -41,6 +41,8 @@ urlpatterns = [
     path("accounts/", include("volunteers.urls")),
     path("accounts/", include("allauth.urls")),
     path("staff/volunteers/", include("volunteers.staff_urls")),
+    # A person's page changes her role, which may end her volunteering.
+    path("staff/people/<int:user_id>/", volunteer_views.person, name="staff_person"),
     path("staff/", include("accounts.staff_urls")),
     path("staff/audit/", include("moderation.urls")),
     path("staff/moderation/", include("moderation.rule_urls")),

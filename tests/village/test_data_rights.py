@@ -107,10 +107,10 @@ def test_an_open_safeguarding_flag_holds_what_it_needs(client, mum, open_room):
 
 
 def test_her_referral_questionnaires_and_feedback_are_in_her_copy_and_leave_with_her(client, mum):
-    from village import data_rights
     from intake.models import Referral
     from outcomes.models import Feedback, Questionnaire
     from tests.intake.referrals import make_referral
+    from village import data_rights
 
     referral = make_referral(mum_name="Amy Referred", reason="Low since the birth")
     Referral.objects.filter(pk=referral.pk).update(member=mum, status="joined")

@@ -562,8 +562,6 @@ def test_a_role_change_away_from_volunteer_leaves_her_rooms_and_hands_over_her_p
     """She can no longer read or post where she led; the mum's 1:1 stays open (not
     ended: a planned ending would make it read-only) and is listed for hand-over,
     and the session she opened closes."""
-    from accounts import services as account_services
-
     response = cora.post(
         reverse("staff_person", args=[volunteer.pk]),
         {"role": Role.MEMBER, "reason": "stepping back"},
@@ -604,7 +602,7 @@ def test_a_role_change_away_from_volunteer_leaves_her_rooms_and_hands_over_her_p
     assert pairing.volunteer == other_volunteer and pairing.ended_at is None
     assert volunteer.pk not in {row.volunteer.pk for row in selectors.volunteer_rows()}
     assert (
-        account_services.change_role(
+        volunteers.change_role(
             actor=coordinator, person=volunteer, role=Role.VOLUNTEER, reason="back"
         )
         is None
@@ -614,9 +612,7 @@ def test_a_role_change_away_from_volunteer_leaves_her_rooms_and_hands_over_her_p
 def test_a_volunteer_made_coordinator_no_longer_runs_her_1to1_as_its_volunteer(
     coordinator, pairing, mum, volunteer
 ):
-    from accounts import services as account_services
-
-    left = account_services.change_role(
+    left = volunteers.change_role(
         actor=coordinator, person=volunteer, role=Role.COORDINATOR, reason="promoted"
     )
     assert [p.pk for p in left.pairings_to_hand_over] == [pairing.pk]
