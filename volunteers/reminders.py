@@ -16,7 +16,7 @@ from accounts.models import Reminder, User, VolunteerStatus
 from accounts.revocation import revoke_user_sockets
 from audit.services import record_audit
 from chat.models import Pairing
-from chat.notifications import email_coordinators_on_commit
+from volunteers import notices
 from volunteers.audit_actions import VolunteersAuditAction
 from volunteers.selectors import supervision_due_on, volunteer_rows
 
@@ -35,7 +35,7 @@ def _remind(*, kind: str, about: User, key: str, due_on: date) -> bool:
             if kind == Reminder.Kind.DBS_EXPIRED:
                 # Her sockets reconnect without the rooms she may no longer lead.
                 revoke_user_sockets(user_id=about.pk, reason="role_changed")
-            email_coordinators_on_commit("coordinator_reminder")
+            notices.coordinator_reminder_on_commit()
     except IntegrityError:
         return False
     return True

@@ -31,9 +31,9 @@ from accounts.models import (
 )
 from accounts.revocation import revoke_user_sockets
 from audit.services import record_audit
-from chat.notifications import email_coordinators_on_commit
 from chat.services import LeadPlacesLeft, close_sessions_opened_by, leave_lead_places
 from moderation.selectors import open_red_flags_in_rooms_of
+from volunteers import notices
 from volunteers.audit_actions import VolunteersAuditAction
 from volunteers.selectors import debrief_offers
 
@@ -285,7 +285,7 @@ def answer_debrief_offer(
                 record_audit(
                     actor=volunteer, action=VolunteersAuditAction.DEBRIEF_REQUESTED, target=request
                 )
-                email_coordinators_on_commit("debrief_request")
+                notices.debrief_request_on_commit()
     except IntegrityError:
         raise VolunteerError("That offer has already been answered.") from None
     return request

@@ -11,9 +11,9 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
+import notify
 from accounts.models import MemberProfile, Reminder, Supervision, VolunteerRecord
 from audit.models import AuditEntry
-from chat import notifications
 from village import periodic
 from volunteers.audit_actions import VolunteersAuditAction
 
@@ -27,7 +27,7 @@ def at(day: date) -> datetime:
 
 def run_on(day: date) -> int:
     sent = periodic.run_once(clock=lambda: at(day))["reminders_sent"]
-    notifications.drain()
+    notify.drain()
     return sent
 
 

@@ -10,6 +10,7 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
+import notify
 from accounts import policy
 from accounts.models import (
     DebriefRequest,
@@ -22,7 +23,6 @@ from accounts.models import (
     VolunteerStatus,
 )
 from audit.models import AuditEntry
-from chat import notifications
 from chat import services as chat_services
 from chat.audit_actions import ChatAuditAction
 from chat.models import Membership, Pairing, Session
@@ -483,12 +483,12 @@ def test_after_a_red_flag_in_her_room_a_volunteer_is_offered_a_debrief_that_reac
     assert 'data-testid="debrief-offer"' in page and "Amy &amp; Val" in page
     room_page = client.get(reverse("room", args=[pairing.room_id])).content.decode()
     assert 'data-testid="debrief-offer"' not in room_page  # never over a live chat
-    notifications.drain()
+    notify.drain()
     mail.outbox.clear()
     response = client.post(
         reverse("answer_debrief", args=[flag.pk]), {"answer": "yes", "note": "Shaken"}
     )
-    notifications.drain()
+    notify.drain()
     assert response.status_code == 302
     request = DebriefRequest.objects.get()
     assert (request.volunteer, request.flag, request.note, request.declined) == (
@@ -522,7 +522,7 @@ def test_not_now_declines_the_offer_without_telling_anyone(
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("answer_debrief", args=[flag.pk]), {"answer": "no"})
-    notifications.drain()
+    notify.drain()
     assert DebriefRequest.objects.get().declined
     assert mail.outbox == []
     assert 'data-testid="debrief-offer"' not in client.get(reverse("home")).content.decode()
