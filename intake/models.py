@@ -7,6 +7,7 @@ from django.db import models
 from django.utils import timezone
 
 from accounts.models import Language, ReferralSource, Stage, SupportWanted
+from intake.screen import SCREEN_QUESTIONS
 
 
 class ConsentGivenBy(models.TextChoices):
@@ -107,8 +108,6 @@ class Referral(models.Model):
 
     @property
     def screen_answers(self) -> list[tuple[str, bool]]:
-        from intake.screen import SCREEN_QUESTIONS
-
         return [(question, getattr(self, field)) for field, question in SCREEN_QUESTIONS]
 
     @property

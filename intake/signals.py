@@ -5,6 +5,8 @@ from __future__ import annotations
 from allauth.account.signals import user_signed_up
 from django.dispatch import receiver
 
+from intake import services
+
 REFERRAL_SESSION_KEY = "village_referral_id"
 
 
@@ -12,6 +14,4 @@ REFERRAL_SESSION_KEY = "village_referral_id"
 def record_signup(sender, request, user, **kwargs) -> None:
     referral_id = request.session.pop(REFERRAL_SESSION_KEY, None) if request else None
     if referral_id is not None:
-        from intake import services
-
         services.record_signup(referral_id=referral_id, user=user)

@@ -1,4 +1,5 @@
 from outcomes import policy
+from outcomes.selectors import due_prompts
 
 
 def outcome_prompts(request):
@@ -7,8 +8,6 @@ def outcome_prompts(request):
     user = getattr(request, "user", None)
 
     def prompts():
-        from outcomes.selectors import due_prompts
-
         return due_prompts(member=user) if policy.can_answer_questionnaires(user) else None
 
     return {"outcome_prompts": prompts}

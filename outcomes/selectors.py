@@ -8,6 +8,7 @@ from datetime import datetime
 from django.db.models import Q
 from django.utils import timezone
 
+from chat.models import Membership, Session
 from outcomes.measures import BUILT_IN, Measure, measure
 from outcomes.models import Feedback, MeasureWording, OutcomeSettings, Questionnaire
 
@@ -79,8 +80,6 @@ def measures_in_use() -> list[Measure]:
 
 def in_live_session(member) -> bool:
     """Whether a group session of one of her rooms is open right now."""
-    from chat.models import Membership, Session
-
     rooms = Membership.objects.filter(user=member, removed_at__isnull=True).values("room_id")
     return Session.objects.filter(room_id__in=rooms, closed_at__isnull=True).exists()
 
