@@ -47,7 +47,7 @@ def room_access(user: User, room: Room, membership: Membership | None) -> RoomAc
         # changed to member, who is paused or left, or whose DBS check expired,
         # keeps neither the staff's view of the rooms she led (held messages,
         # flags, hide and release) nor the private 1:1 chats she ran, until a
-        # coordinator hands them over (accounts.volunteers, the handover list).
+        # coordinator hands them over (volunteers.services, the handover list).
         member_here = lead_here = False
     # Coordinators are staff in every room, also where they are enrolled (a
     # member who became a coordinator keeps her membership row).
