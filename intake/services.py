@@ -12,7 +12,7 @@ import logging
 import secrets
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
@@ -210,10 +210,12 @@ def _referral_for(*, actor: User, referral_id: int, action: str) -> Referral:
     return referral
 
 
-def _decide(referral: Referral, *, actor: User, status: str) -> None:
+def _decide(referral: Referral, *, actor: User, status: str) -> datetime:
+    """Mark the referral decided by `actor` now; returns when."""
     referral.status = status
-    referral.decided_at = timezone.now()
+    referral.decided_at = decided_at = timezone.now()
     referral.decided_by = actor
+    return decided_at
 
 
 def accept_referral(
@@ -227,9 +229,9 @@ def accept_referral(
     """
     with transaction.atomic():
         referral = _referral_for(actor=actor, referral_id=referral_id, action=policy.ACCEPT)
-        _decide(referral, actor=actor, status=Referral.Status.ACCEPTED)
+        decided_at = _decide(referral, actor=actor, status=Referral.Status.ACCEPTED)
         referral.invitation_token = secrets.token_urlsafe(32)
-        referral.invitation_expires_at = referral.decided_at + timedelta(
+        referral.invitation_expires_at = expires_at = decided_at + timedelta(
             days=settings.VILLAGE_REFERRAL_INVITATION_DAYS
         )
         referral.save(
@@ -245,7 +247,7 @@ def accept_referral(
             actor=actor,
             action=IntakeAuditAction.REFERRAL_ACCEPTED,
             target=referral,
-            details={"invitation_expires": referral.invitation_expires_at.date().isoformat()},
+            details={"invitation_expires": expires_at.date().isoformat()},
         )
         _email_on_commit(
             to=referral.mum_email,
