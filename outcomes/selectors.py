@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING, TypeVar
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from chat.models import Membership, Session
 from outcomes.measures import BUILT_IN, Measure, measure
 from outcomes.models import Feedback, MeasureWording, OutcomeSettings, Questionnaire
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 DEFAULT_MEASURES = ["phq9", "gad7"]
 
@@ -78,7 +82,7 @@ def measures_in_use() -> list[Measure]:
     ]
 
 
-def in_live_session(member) -> bool:
+def in_live_session(member: User) -> bool:
     """Whether a group session of one of her rooms is open right now."""
     rooms = Membership.objects.filter(user=member, removed_at__isnull=True).values("room_id")
     return Session.objects.filter(room_id__in=rooms, closed_at__isnull=True).exists()
@@ -93,13 +97,16 @@ class Prompts:
         return bool(self.questionnaires or self.feedback)
 
 
-def _due(rows, now: datetime):
+_Prompt = TypeVar("_Prompt", Questionnaire, Feedback)
+
+
+def _due(rows: QuerySet[_Prompt], now: datetime) -> QuerySet[_Prompt]:
     return rows.filter(completed_at__isnull=True, due_at__lte=now).filter(
         Q(postponed_until__isnull=True) | Q(postponed_until__lte=now)
     )
 
 
-def due_prompts(*, member, now: datetime | None = None) -> Prompts:
+def due_prompts(*, member: User, now: datetime | None = None) -> Prompts:
     """What to ask her now: due, not postponed, and never while a session of hers
     is live (the prompt waits; it never interrupts a chat)."""
     now = now or timezone.now()
@@ -145,7 +152,7 @@ class ScoreLine:
         )
 
 
-def member_scores(*, member) -> list[ScoreLine]:
+def member_scores(*, member: User) -> list[ScoreLine]:
     done = Questionnaire.objects.filter(member=member, completed_at__isnull=False).order_by(
         "completed_at"
     )
@@ -153,11 +160,11 @@ def member_scores(*, member) -> list[ScoreLine]:
     for slug, definition in BUILT_IN.items():
         rows = [q for q in done if q.measure == slug]
         for score_name in definition.scores:
-            points = [
-                (q.completed_at, q.score(score_name))
-                for q in rows
-                if q.score(score_name) is not None
-            ]
+            points: list[tuple[datetime, int]] = []
+            for q in rows:
+                value = q.score(score_name)
+                if q.completed_at is not None and value is not None:
+                    points.append((q.completed_at, value))
             if not points:
                 continue
             change = points[-1][1] - points[0][1] if len(points) > 1 else None

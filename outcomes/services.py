@@ -10,16 +10,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, Max, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import Role, User
 from audit.services import record_audit
-from chat.models import Membership, Pairing
+from chat.models import Membership, Pairing, Room
 from moderation.audit_actions import ModerationAuditAction
 from moderation.services import flag_questionnaire_risk
 from outcomes import policy
@@ -46,7 +47,7 @@ class OutcomeError(Exception):
 # --- planning --------------------------------------------------------------------------
 
 
-def _members_in_service():
+def _members_in_service() -> QuerySet[User]:
     """Members who are in a group room or a 1:1 now."""
     in_group = Membership.objects.filter(
         user=OuterRef("pk"), removed_at__isnull=True, room__kind="group"
@@ -64,7 +65,15 @@ def _current_pairing(member: User) -> Pairing | None:
     return Pairing.objects.filter(member=member, ended_at__isnull=True).first()
 
 
-def _ask(member: User, slug: str, occasion: str, *, now: datetime, pairing=None, room=None) -> bool:
+def _ask(
+    member: User,
+    slug: str,
+    occasion: str,
+    *,
+    now: datetime,
+    pairing: Pairing | None = None,
+    room: Room | None = None,
+) -> bool:
     """Ask one measure (or turn her open one into this occasion); False if already asked."""
     open_one = Questionnaire.objects.filter(
         member=member, measure=slug, completed_at__isnull=True
@@ -105,8 +114,8 @@ def plan_questionnaires(*, now: datetime) -> int:
             if not history.filter(occasion=Occasion.BASELINE).exists():
                 asked += _ask(member, slug, Occasion.BASELINE, now=now, pairing=pairing)
                 continue
-            last_done = history.filter(completed_at__isnull=False).order_by("-completed_at").first()
-            if last_done is not None and last_done.completed_at + interval <= now:
+            last_done_at = history.aggregate(Max("completed_at"))["completed_at__max"]
+            if last_done_at is not None and last_done_at + interval <= now:
                 asked += _ask(member, slug, Occasion.FOLLOW_UP, now=now, pairing=pairing)
     return asked + _plan_ends(in_use, now=now)
 
@@ -133,7 +142,14 @@ def _plan_ends(in_use: list[str], *, now: datetime) -> int:
     return asked
 
 
-def _ask_at_end(member: User, in_use: list[str], *, now: datetime, pairing=None, room=None) -> int:
+def _ask_at_end(
+    member: User,
+    in_use: list[str],
+    *,
+    now: datetime,
+    pairing: Pairing | None = None,
+    room: Room | None = None,
+) -> int:
     """At an end: each measure once more and the feedback survey, once per end."""
     if member.anonymised_at is not None or not member.is_active or member.role != Role.MEMBER:
         return 0
@@ -169,10 +185,18 @@ def ask_before_leaving(*, member: User, now: datetime | None = None) -> Feedback
 # --- her answers ------------------------------------------------------------------------
 
 
-def _open_for(member: User, model, pk: int):
+_Answerable = TypeVar("_Answerable", Questionnaire, Feedback)
+
+
+def _open_for(member: User, model: type[_Answerable], pk: int | None) -> _Answerable:
+    """Her unanswered questionnaire or survey `pk`, locked (no `pk`: none is open)."""
     if not policy.can_answer_questionnaires(member):
         raise PermissionDenied
-    row = model.objects.select_for_update().filter(pk=pk, member=member).first()
+    row = (
+        model.objects.select_for_update().filter(pk=pk, member=member).first()
+        if pk is not None
+        else None
+    )
     if row is None or row.completed_at is not None:
         raise OutcomeError("This has already been answered. Thank you.")
     return row
@@ -188,6 +212,7 @@ def postpone(
     """ "Not now": asked again after VILLAGE_OUTCOME_POSTPONE_DAYS."""
     now = now or timezone.now()
     until = now + timedelta(days=settings.VILLAGE_OUTCOME_POSTPONE_DAYS)
+    row: Questionnaire | Feedback
     with transaction.atomic():
         if questionnaire_id is not None:
             row = _open_for(member, Questionnaire, questionnaire_id)
