@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, TypeAlias, TypedDict
 
 from django.conf import settings
 from django.db.models import Count, Max, OuterRef, Q, Subquery
@@ -22,6 +23,22 @@ from accounts.models import (
 from chat.models import Membership, Pairing
 from moderation.models import Flag, Level
 from moderation.selectors import led_room_ids
+
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
+    from django_stubs_ext import WithAnnotations
+
+
+class _VolunteerFigures(TypedDict):
+    """What `_volunteers` adds to each volunteer (the list's columns)."""
+
+    active_pairings: int
+    group_leads: int
+    last_supervision: date | None
+
+
+# A volunteer as `_volunteers` reads her: the User with her figures.
+VolunteerWithFigures: TypeAlias = "WithAnnotations[User, _VolunteerFigures]"
 
 
 @dataclass(frozen=True)
@@ -64,7 +81,7 @@ def volunteers_and_former_with_pairings_q() -> Q:
     return Q(role=Role.VOLUNTEER) | Q(pk__in=waiting)
 
 
-def _volunteers():
+def _volunteers() -> QuerySet[VolunteerWithFigures]:
     active_pairings = (
         Pairing.objects.filter(volunteer=OuterRef("pk"), ended_at__isnull=True)
         .order_by()
@@ -95,7 +112,7 @@ def _volunteers():
     )
 
 
-def _row(volunteer: User, today: date) -> VolunteerRow:
+def _row(volunteer: VolunteerWithFigures, today: date) -> VolunteerRow:
     record = getattr(volunteer, "volunteer_record", None) or VolunteerRecord(user=volunteer)
     cleared = policy.is_cleared_volunteer(volunteer, today=today)
     soon = today + timedelta(days=settings.VILLAGE_DBS_REMINDER_DAYS)
@@ -188,7 +205,7 @@ def handover_for(*, volunteer: User) -> Handover:
     return Handover(pairings=pairings, rooms=[m.room for m in memberships])
 
 
-def debrief_offers(*, volunteer: User, now=None) -> list:
+def debrief_offers(*, volunteer: User, now: datetime | None = None) -> list[Flag]:
     """RED flags of the last few days in rooms and 1:1 chats she leads that she
     has not yet answered a debrief offer for (flags about herself excluded)."""
     if not policy.can_request_debrief(volunteer):
@@ -211,7 +228,7 @@ def debrief_offers(*, volunteer: User, now=None) -> list:
     )
 
 
-def open_debrief_requests():
+def open_debrief_requests() -> QuerySet[DebriefRequest]:
     return DebriefRequest.objects.filter(declined=False, handled_at__isnull=True).select_related(
         "volunteer", "flag", "flag__room"
     )
