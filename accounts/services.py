@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -186,7 +187,9 @@ def change_role(*, actor: User, person: User, role: str, reason: str) -> RoleCha
     return RoleChange(person=person, previous=previous)
 
 
-def invite(*, actor: User, email: str, role: str, accept_url_for) -> Invitation:
+def invite(
+    *, actor: User, email: str, role: str, accept_url_for: Callable[[str], str]
+) -> Invitation:
     """Invite someone to join as a volunteer or coordinator.
 
     `accept_url_for(token)` builds the absolute link; the email is sent after
