@@ -29,7 +29,8 @@ def record_audit(
     details themselves in `details`.
     """
     return AuditEntry.objects.create(
-        actor=actor,
+        # By id: this app knows the user model only as AUTH_USER_MODEL.
+        actor_id=actor.pk if actor is not None else None,
         action=action,
         target_type=target._meta.label_lower if target is not None else "",
         target_id=str(target.pk) if target is not None else "",
