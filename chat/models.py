@@ -11,13 +11,14 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from moderation.protocols import MessageStatus, RoomKind
+
 
 class Room(models.Model):
     """A group room (volunteer-led sessions) or a 1:1 befriending chat."""
 
-    class Kind(models.TextChoices):
-        GROUP = "group", "Group room"
-        DIRECT = "direct", "1:1 chat"
+    # Moderation screens by kind and must not import chat: the kinds are its.
+    Kind = RoomKind
 
     kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.GROUP)
     name = models.CharField(max_length=80)
@@ -226,12 +227,8 @@ class Pairing(models.Model):
 
 
 class Message(models.Model):
-    class Status(models.TextChoices):
-        PUBLISHED = "published", "Published"
-        HELD = "held", "Held for review"
-        BLOCKED = "blocked", "Blocked"
-        HIDDEN = "hidden", "Hidden by a moderator"
-        DELETED = "deleted", "Deleted by its author"
+    # Moderation decides by status and must not import chat: the statuses are its.
+    Status = MessageStatus
 
     room = models.ForeignKey(Room, on_delete=models.PROTECT, related_name="messages")
     author = models.ForeignKey(

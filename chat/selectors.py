@@ -195,3 +195,51 @@ def next_session_start(room: Room, *, now: datetime | None = None) -> datetime |
             start += timedelta(days=7)
         starts.append(start)
     return min(starts, default=None)
+
+
+# --- places in rooms, and a flag's surroundings (moderation asks; chat knows) ------
+
+
+def led_room_ids(user: User) -> set[int]:
+    """The rooms and 1:1 chats where she holds a lead place, on paper: whether she
+    may lead in them NOW is policy's question (chat.policy.can_lead,
+    moderation.policy.can_view_queue). Moderation asks through RoomPlaces."""
+    return set(
+        Membership.objects.filter(
+            user=user, role=Membership.Role.LEAD, removed_at__isnull=True
+        ).values_list("room_id", flat=True)
+    )
+
+
+def room_ids_of(person: User) -> set[int]:
+    """The rooms and 1:1 chats she is in now (any role). Moderation asks through RoomPlaces."""
+    return set(
+        Membership.objects.filter(user=person, removed_at__isnull=True).values_list(
+            "room_id", flat=True
+        )
+    )
+
+
+CONTEXT_AROUND = 5
+
+
+def messages_around(message: Message | None) -> dict[str, list[Message]]:
+    """The published messages just `before` and `after` a flagged one, for the
+    reviewer's card (CONTEXT_AROUND each way). A message never published (held,
+    blocked) sits among them by the time it was written."""
+    if message is None:
+        return {"before": [], "after": []}
+    around = Message.objects.filter(room_id=message.room_id, seq__isnull=False).select_related(
+        "author"
+    )
+    if message.seq is not None:
+        before = list(around.filter(seq__lt=message.seq).order_by("-seq")[:CONTEXT_AROUND])[::-1]
+        after = list(around.filter(seq__gt=message.seq).order_by("seq")[:CONTEXT_AROUND])
+    else:
+        before = list(
+            around.filter(created_at__lte=message.created_at).order_by("-seq")[:CONTEXT_AROUND]
+        )[::-1]
+        after = list(
+            around.filter(created_at__gt=message.created_at).order_by("seq")[:CONTEXT_AROUND]
+        )
+    return {"before": before, "after": after}

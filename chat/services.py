@@ -496,7 +496,9 @@ def hide_message_automatically(*, message_id: int, reason: str) -> None:
 
 
 def report(*, reporter: User, message_id: int, reason: str, note: str = "") -> None:
-    """Report a message she can see (not her own)."""
+    """Report a message she can see (not her own). Moderation decides what follows;
+    a message it says to hide (out of staffed hours) is hidden in the same
+    transaction."""
     from moderation.services import report_message
 
     with transaction.atomic():
@@ -504,7 +506,9 @@ def report(*, reporter: User, message_id: int, reason: str, note: str = "") -> N
         shown = policy.visible_message(reporter.pk, context.access, message_payload(message))
         if shown is None or message.author_id == reporter.pk:
             raise ChatError("forbidden", "That message doesn't exist or you can't report it.")
-        report_message(reporter=reporter, message=message, reason=reason, note=note)
+        outcome = report_message(reporter=reporter, message=message, reason=reason, note=note)
+        if outcome.hide_message:
+            hide_message_automatically(message_id=message.pk, reason=outcome.hide_reason)
 
 
 # --- Sessions ---------------------------------------------------------------------

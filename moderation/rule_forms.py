@@ -12,9 +12,9 @@ from datetime import time
 from django import forms
 from django.conf import settings
 
-from chat.models import Room
 from moderation.models import Level, Rule
 from moderation.policy import MIN_DISTINCT_REPORTERS
+from moderation.protocols import RoomKind
 from moderation.scanner import normalise
 
 # The categories SAFEGUARDING.md names (slugs are part of the contract).
@@ -24,6 +24,12 @@ EXCEPTION_MAX_LENGTH = 200
 # Staffed hours are "HH:MM" strings compared as text, so a day runs to "24:00".
 END_OF_DAY = "24:00"
 WEEKDAYS = tuple(enumerate(calendar.day_name))  # ((0, "Monday"), ..., (6, "Sunday"))
+
+
+def rooms_for_rules():
+    """Every room, reached through the rules' own link to rooms (a string foreign
+    key): moderation does not import chat."""
+    return Rule.rooms.field.related_model.objects.order_by("name", "id")
 
 
 def category_choices(categories) -> list[tuple[str, str]]:
@@ -116,7 +122,7 @@ class RuleForm(forms.ModelForm):
     )
     rooms = forms.ModelMultipleChoiceField(
         required=False,
-        queryset=Room.objects.filter(kind=Room.Kind.GROUP).order_by("name", "id"),
+        queryset=rooms_for_rules().filter(kind=RoomKind.GROUP),
         widget=forms.CheckboxSelectMultiple,
         label="Rooms",
         help_text="Tick none to use the rule in every room, including 1:1 chats.",

@@ -21,17 +21,18 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts.views import staff_page
-from chat.models import Room
 from moderation import policy, services
 from moderation.crisis import DEFAULT_CRISIS_CARD, TEAM_TOLD, crisis_card
 from moderation.forms import RuleSwitchForm
 from moderation.models import Level, Rule
+from moderation.protocols import RoomKind
 from moderation.rule_forms import (
     KNOWN_CATEGORIES,
     RuleFilterForm,
     RuleForm,
     SiteSettingsForm,
     TryMessageForm,
+    rooms_for_rules,
 )
 from moderation.selectors import is_staffed, site_settings
 
@@ -137,8 +138,8 @@ def _segments(text: str, spans: list[tuple[int, int]]) -> tuple[Segment, ...]:
 
 def try_message(text: str) -> TryResult:
     """What every enabled rule would do with `text` in a group room (and in a 1:1)."""
-    verdict = services.scan_text(text=text, room_kind=Room.Kind.GROUP)
-    direct = services.scan_text(text=text, room_kind=Room.Kind.DIRECT)
+    verdict = services.scan_text(text=text, room_kind=RoomKind.GROUP)
+    direct = services.scan_text(text=text, room_kind=RoomKind.DIRECT)
     matches = tuple(
         TriedMatch(
             rule_id=match.rule if isinstance(match.rule, int) else None,
@@ -173,7 +174,7 @@ def rules(request):
     categories = _categories()
     filters = RuleFilterForm(request.GET or None, categories=categories)
     found = Rule.objects.order_by("category", "term", "id").prefetch_related(
-        Prefetch("rooms", queryset=Room.objects.order_by("name", "id"))
+        Prefetch("rooms", queryset=rooms_for_rules())
     )
     if filters.is_valid():
         if filters.cleaned_data["term"]:

@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db.models import QuerySet
 
 from audit.models import AuditEntry
+from moderation.protocols import RoomPlaces
 
 
 @dataclass(frozen=True)
@@ -138,27 +140,33 @@ def crisis_card_for(*, after_flag: bool, at=None):
 # --- flags ----------------------------------------------------------------------
 
 
+# Chat knows who holds which places in rooms (its memberships); moderation must
+# not import chat, so chat hands it a RoomPlaces when the apps are ready
+# (chat.apps.ChatConfig.ready).
+_room_places: RoomPlaces | None = None
+
+
+def use_room_places(places: RoomPlaces) -> None:
+    """Where moderation learns who leads and who is in which rooms (chat.selectors)."""
+    global _room_places
+    _room_places = places
+
+
+def _places() -> RoomPlaces:
+    if _room_places is None:
+        raise ImproperlyConfigured("No RoomPlaces: is the chat app installed?")
+    return _room_places
+
+
 def led_room_ids(user) -> set[int]:
     """The rooms and 1:1 chats where she holds a lead place, on paper: whether she
     may lead in them NOW is moderation.policy's question (can_view_queue)."""
-    from chat.models import Membership
-
-    return set(
-        Membership.objects.filter(
-            user=user, role=Membership.Role.LEAD, removed_at__isnull=True
-        ).values_list("room_id", flat=True)
-    )
+    return _places().led_room_ids(user)
 
 
 def room_ids_of(person) -> set[int]:
     """The rooms and 1:1 chats she is in now (any role)."""
-    from chat.models import Membership
-
-    return set(
-        Membership.objects.filter(user=person, removed_at__isnull=True).values_list(
-            "room_id", flat=True
-        )
-    )
+    return _places().room_ids_of(person)
 
 
 def concern_subjects(user):
@@ -234,40 +242,18 @@ def active_mute(*, user, room_id: int, at=None):
     )
 
 
-CONTEXT_AROUND = 5
-
-
 def flag_context(flag, *, viewer, led_rooms: set[int] | None = None) -> dict:
-    """What a reviewer needs beside a flag: the messages around it, the author's
+    """What a reviewer needs beside a flag, of moderation's own: the author's
     earlier flags that `viewer` may see (policy.flags_visible_q: a group's lead
     never sees a RED from a private 1:1 or a questionnaire's risk item), and the
-    reports (reporters are shown to staff only). `led_rooms`: her
-    `led_room_ids`, when the caller already has them."""
-    from chat.models import Message
+    reports (reporters are shown to staff only). The messages around it are
+    chat's (chat.selectors.messages_around). `led_rooms`: her `led_room_ids`,
+    when the caller already has them."""
     from moderation import policy
     from moderation.models import Flag
 
     if led_rooms is None:
         led_rooms = led_room_ids(viewer)
-
-    before, after = [], []
-    message = flag.message
-    if message is not None:
-        around = Message.objects.filter(room_id=message.room_id, seq__isnull=False).select_related(
-            "author"
-        )
-        if message.seq is not None:
-            before = list(around.filter(seq__lt=message.seq).order_by("-seq")[:CONTEXT_AROUND])[
-                ::-1
-            ]
-            after = list(around.filter(seq__gt=message.seq).order_by("seq")[:CONTEXT_AROUND])
-        else:
-            before = list(
-                around.filter(created_at__lte=message.created_at).order_by("-seq")[:CONTEXT_AROUND]
-            )[::-1]
-            after = list(
-                around.filter(created_at__gt=message.created_at).order_by("seq")[:CONTEXT_AROUND]
-            )
     earlier = (
         Flag.objects.filter(subject=flag.subject, created_at__lt=flag.created_at)
         .filter(policy.flags_visible_q(viewer, led_room_ids=led_rooms))
@@ -277,8 +263,6 @@ def flag_context(flag, *, viewer, led_rooms: set[int] | None = None) -> dict:
         else Flag.objects.none()
     )
     return {
-        "before": before,
-        "after": after,
         "earlier_flags": list(earlier),
         "reports": list(flag.reports.select_related("reporter").order_by("created_at")),
     }

@@ -20,6 +20,7 @@ from moderation import notices, policy
 from moderation import ruleset as ruleset_module
 from moderation.audit_actions import ModerationAuditAction
 from moderation.models import LEVEL_ORDER, Flag, Level, Mute, Report, Rule, SiteSettings, Warning
+from moderation.protocols import MessageStatus, RoomKind, ScreenedMessage, ScreenedRoom
 from moderation.ruleset import RuleScope
 from moderation.scanner import Match
 from moderation.selectors import (
@@ -120,12 +121,13 @@ PUBLISH = Verdict("publish")
 
 
 def _default_action(match: Match, room_kind: str) -> str:
+    """`room_kind`: a RoomKind value."""
     if match.action != Rule.Action.DEFAULT:
         return match.action
     if match.category == "contact":
         return "hold"
     if match.level == Level.RED:
-        return "hold" if room_kind == "group" else "flag"
+        return "hold" if room_kind == RoomKind.GROUP else "flag"
     if match.level == Level.AMBER:
         return "flag"
     return "none"
@@ -144,7 +146,11 @@ def _applies(scope: RuleScope | None, *, room_id: int, author: User) -> bool:
 
 
 def scan_text(
-    *, text: str, room_kind: str = "group", room_id: int | None = None, author: User | None = None
+    *,
+    text: str,
+    room_kind: str = RoomKind.GROUP,
+    room_id: int | None = None,
+    author: User | None = None,
 ) -> Verdict:
     """Scan `text` with the current rules and apply SAFEGUARDING.md's table.
 
@@ -169,10 +175,11 @@ def scan_text(
     return Verdict(action, top.level, category, tuple(matches))
 
 
-def screen_message(*, author: User, room, body: str) -> Verdict:
+def screen_message(*, author: User, room: ScreenedRoom, body: str) -> Verdict:
     """Decide whether a message is published, held for review or blocked.
 
-    Every message passes through here before it is stored (chat.services).
+    Every message passes through here before it is stored (chat.services, which
+    stores it with the status the verdict says).
     """
     return scan_text(text=body, room_kind=room.kind, room_id=room.pk, author=author)
 
@@ -205,15 +212,15 @@ def _announce_flag(flag: Flag, kind: str = "chat.flag") -> None:
         broadcast_on_commit(room_group(flag.room_id), {**event, "type": "chat.room_flag"})
 
 
-def flag_message(*, message, verdict: Verdict) -> Flag:
+def flag_message(*, message: ScreenedMessage, verdict: Verdict) -> Flag:
     """Store the flag for a screened message. Call in the message's transaction."""
     flag = Flag.objects.create(
         source=Flag.Source.SCANNER,
         level=verdict.level or Level.AMBER,
         category=verdict.category,
-        message=message,
+        message_id=message.pk,
         room_id=message.room_id,
-        subject=message.author,
+        subject_id=message.author_id,
         detail="; ".join(sorted({f"{m.category}: {m.term}" for m in verdict.matches}))[:1000],
     )
     flag.rules.set([m.rule for m in verdict.matches if isinstance(m.rule, int)])
@@ -449,14 +456,28 @@ REPORT_LEVELS = {
 }
 
 
-def report_message(*, reporter: User, message, reason: str, note: str = "") -> Report:
-    """Report a message she can see. Out of staffed hours, enough reports hide the
-    message, or mute its author everywhere, until a coordinator reviews them."""
+@dataclass(frozen=True)
+class ReportOutcome:
+    """What a report led to. Moderation decides; chat, which owns messages, carries
+    out `hide_message` (chat.services.report)."""
+
+    report: Report
+    # Out of staffed hours, enough different people reported it: hide it until reviewed.
+    hide_message: bool = False
+    hide_reason: str = ""
+
+
+def report_message(
+    *, reporter: User, message: ScreenedMessage, reason: str, note: str = ""
+) -> ReportOutcome:
+    """Report a message she can see. Out of staffed hours, enough reports mute its
+    author everywhere until a coordinator reviews them (done here), or hide the
+    message (decided here, for the caller to do in the same transaction)."""
     level, category = REPORT_LEVELS[Report.Reason(reason)]
     with transaction.atomic():
         flag = (
             Flag.objects.select_for_update()
-            .filter(message=message, source=Flag.Source.REPORT, resolved_at__isnull=True)
+            .filter(message_id=message.pk, source=Flag.Source.REPORT, resolved_at__isnull=True)
             .first()
         )
         if flag is None:
@@ -464,47 +485,50 @@ def report_message(*, reporter: User, message, reason: str, note: str = "") -> R
                 source=Flag.Source.REPORT,
                 level=level,
                 category=category,
-                message=message,
+                message_id=message.pk,
                 room_id=message.room_id,
-                subject=message.author,
+                subject_id=message.author_id,
             )
         elif LEVEL_ORDER[level] < LEVEL_ORDER[flag.level]:
             flag.level, flag.category = level, category
             flag.save(update_fields=["level", "category"])
         report, created = Report.objects.get_or_create(
-            message=message,
+            message_id=message.pk,
             reporter=reporter,
             defaults={"reason": reason, "note": note.strip(), "flag": flag},
         )
+        outcome = ReportOutcome(report=report)
         if created:
             _announce_flag(flag)
             if not is_staffed():
-                _apply_off_hours_thresholds(message)
-    return report
+                outcome = _apply_off_hours_thresholds(message, report=report)
+    return outcome
 
 
-def _apply_off_hours_thresholds(message) -> None:
-    """Hide the message, or mute its author everywhere, once enough DIFFERENT
-    people have reported: never on one person's reports, never on staff."""
-    from chat.services import hide_message_automatically
-
+def _apply_off_hours_thresholds(message: ScreenedMessage, *, report: Report) -> ReportOutcome:
+    """Mute the message's author everywhere, or decide that the message is to be
+    hidden, once enough DIFFERENT people have reported: never on one person's
+    reports, never on staff."""
+    outcome = ReportOutcome(report=report)
     author = message.author
     if not policy.may_protect_automatically_against(author):
-        return
+        return outcome
     settings_row = site_settings()
     # Her own reports never count, and reviewed (resolved) reports are done with.
     open_reports = Report.objects.filter(flag__resolved_at__isnull=True).exclude(
         reporter_id=author.pk
     )
-    reporters = open_reports.filter(message=message).values("reporter").distinct().count()
+    reporters = open_reports.filter(message_id=message.pk).values("reporter").distinct().count()
     if (
         policy.off_hours_threshold_reached(
             distinct_reporters=reporters, threshold=settings_row.off_hours_hide_after_reports
         )
-        and message.status == "published"
+        and message.status == MessageStatus.PUBLISHED
     ):
-        hide_message_automatically(
-            message_id=message.pk, reason=f"reported by {reporters} people out of hours"
+        outcome = ReportOutcome(
+            report=report,
+            hide_message=True,
+            hide_reason=f"reported by {reporters} people out of hours",
         )
     # Serialise reports about her so that two at once cannot both add a mute.
     User.objects.select_for_update().filter(pk=author.pk).first()
@@ -518,14 +542,14 @@ def _apply_off_hours_thresholds(message) -> None:
     if not policy.off_hours_threshold_reached(
         distinct_reporters=across, threshold=settings_row.off_hours_mute_after_reports
     ):
-        return
+        return outcome
     already_muted_everywhere = (
         Mute.objects.filter(user=author, room__isnull=True, lifted_at__isnull=True)
         .filter(Q(until__isnull=True) | Q(until__gt=timezone.now()))
         .exists()
     )
     if already_muted_everywhere:
-        return
+        return outcome
     Mute.objects.create(
         user=author,
         room=None,
@@ -539,6 +563,7 @@ def _apply_off_hours_thresholds(message) -> None:
         reason="automatic: reports out of staffed hours",
         details={"reporters": across},
     )
+    return outcome
 
 
 # --- sanctions (coordinators) -------------------------------------------------------------

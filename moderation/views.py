@@ -1,16 +1,31 @@
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.shortcuts import render
+from django.http import HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
 
-from moderation import policy
-from moderation.forms import AuditFilterForm
+from moderation import policy, services
+from moderation.forms import AuditFilterForm, ConcernForm
 from moderation.selectors import (
     AuditFilter,
     audit_entries,
     audit_target_labels,
+    concern_subjects,
     crisis_card_for,
 )
+
+
+def closed_to_her(request):
+    """A volunteer who may not lead now (paused, DBS check expired, still in her
+    checks) is told why the queue is closed to her, kindly; anyone else gets the
+    plain refusal."""
+    reason = policy.why_queue_closed(request.user)
+    if not reason:
+        raise PermissionDenied
+    return render(request, "moderation/queue_closed.html", {"reason": reason}, status=403)
 
 
 def crisis_card_page(request):
@@ -42,3 +57,41 @@ def audit_log(request):
             "query": query.urlencode(),
         },
     )
+
+
+@login_required
+def raise_concern(request):
+    """A volunteer raises a safeguarding concern about a member of her rooms or
+    1:1 chats (a coordinator, about any member), without a message."""
+    if not policy.may_raise_concerns(request.user):
+        return closed_to_her(request)
+    form = ConcernForm(request.POST or None)
+    form.fields["member"].queryset = concern_subjects(request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.raise_concern(
+                actor=request.user,
+                member=form.cleaned_data["member"],
+                level=form.cleaned_data["level"],
+                note=form.cleaned_data["note"],
+            )
+        except services.ConcernLimitReached as limit:
+            form.add_error(None, limit.detail)
+            return render(request, "moderation/concern.html", {"form": form}, status=429)
+        messages.success(request, "Thank you. The coordinators have your concern.")
+        return redirect("home")
+    return render(request, "moderation/concern.html", {"form": form})
+
+
+@login_required
+@require_POST
+def warning_seen(request, warning_id: int):
+    services.mark_warning_seen(user=request.user, warning_id=warning_id)
+    # Back to the page she read it on, which is always on this site: never a
+    # `next` naming another site, a scheme-relative `//` address or `javascript:`.
+    back = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return HttpResponseRedirect(back)
+    return redirect("home")

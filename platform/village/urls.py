@@ -4,7 +4,6 @@ from django.urls import include, path
 
 from accounts import views as account_views
 from chat import views as chat_views
-from moderation import queue_views
 from moderation import views as moderation_views
 from village import views as village_views
 from volunteers import views as volunteer_views
@@ -46,9 +45,9 @@ urlpatterns = [
     path("staff/", include("accounts.staff_urls")),
     path("staff/audit/", include("moderation.urls")),
     path("staff/moderation/", include("moderation.rule_urls")),
-    path("staff/queue/", include("moderation.queue_urls")),
-    path("concerns/new/", queue_views.raise_concern, name="raise_concern"),
-    path("warnings/<int:warning_id>/seen/", queue_views.warning_seen, name="warning_seen"),
+    path("staff/queue/", include("chat.queue_urls")),
+    path("concerns/new/", moderation_views.raise_concern, name="raise_concern"),
+    path("warnings/<int:warning_id>/seen/", moderation_views.warning_seen, name="warning_seen"),
     path("", include("intake.urls")),
     path("", include("outcomes.urls")),
     path("staff/reports/", include("outcomes.report_urls")),

@@ -1,7 +1,9 @@
 """The live queue of flags: coordinators see all, lead volunteers their rooms'.
 
 Each action is one POST calling one service; the page refreshes its list when
-a flag arrives or changes (static/js/queue.js).
+a flag arrives or changes (static/js/queue.js). The page is chat's because it
+puts moderation's flags beside chat's messages and acts on both (release, hide,
+restore, block, remove from a room): moderation, below chat, never imports it.
 """
 
 from __future__ import annotations
@@ -11,15 +13,14 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from chat import services as chat_services
+from chat.selectors import led_room_ids, messages_around
 from moderation import policy, services
 from moderation.forms import (
-    ConcernForm,
     EscalateForm,
     MuteForm,
     ReasonForm,
@@ -28,23 +29,8 @@ from moderation.forms import (
     errors_in_words,
 )
 from moderation.models import Flag, Mute
-from moderation.selectors import (
-    active_mutes,
-    concern_subjects,
-    flag_context,
-    led_room_ids,
-    open_flags_for,
-)
-
-
-def closed_to_her(request):
-    """A volunteer who may not lead now (paused, DBS check expired, still in her
-    checks) is told why the queue is closed to her, kindly; anyone else gets the
-    plain refusal."""
-    reason = policy.why_queue_closed(request.user)
-    if not reason:
-        raise PermissionDenied
-    return render(request, "moderation/queue_closed.html", {"reason": reason}, status=403)
+from moderation.selectors import active_mutes, flag_context, open_flags_for
+from moderation.views import closed_to_her
 
 
 def queue_page(view):
@@ -64,7 +50,12 @@ def _cards(user):
     # 1:1 messages she is about to read are audited before she sees them.
     services.record_direct_excerpts_seen(viewer=user, flags=flags)
     return [
-        {"flag": flag, **flag_context(flag, viewer=user, led_rooms=led_rooms)} for flag in flags
+        {
+            "flag": flag,
+            **messages_around(flag.message),
+            **flag_context(flag, viewer=user, led_rooms=led_rooms),
+        }
+        for flag in flags
     ]
 
 
@@ -197,41 +188,3 @@ def lift_mute(request, mute_id: int):
     mute = get_object_or_404(Mute, pk=mute_id)
     services.lift_mute(actor=request.user, mute_id=mute.pk)
     return _done(request, f"{mute.user.display_name} can post again.")
-
-
-@login_required
-def raise_concern(request):
-    """A volunteer raises a safeguarding concern about a member of her rooms or
-    1:1 chats (a coordinator, about any member), without a message."""
-    if not policy.may_raise_concerns(request.user):
-        return closed_to_her(request)
-    form = ConcernForm(request.POST or None)
-    form.fields["member"].queryset = concern_subjects(request.user)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.raise_concern(
-                actor=request.user,
-                member=form.cleaned_data["member"],
-                level=form.cleaned_data["level"],
-                note=form.cleaned_data["note"],
-            )
-        except services.ConcernLimitReached as limit:
-            form.add_error(None, limit.detail)
-            return render(request, "moderation/concern.html", {"form": form}, status=429)
-        messages.success(request, "Thank you. The coordinators have your concern.")
-        return redirect("home")
-    return render(request, "moderation/concern.html", {"form": form})
-
-
-@login_required
-@require_POST
-def warning_seen(request, warning_id: int):
-    services.mark_warning_seen(user=request.user, warning_id=warning_id)
-    # Back to the page she read it on, which is always on this site: never a
-    # `next` naming another site, a scheme-relative `//` address or `javascript:`.
-    back = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(
-        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return HttpResponseRedirect(back)
-    return redirect("home")

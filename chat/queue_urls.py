@@ -1,6 +1,6 @@
 from django.urls import path
 
-from moderation import queue_views
+from chat import queue_views
 
 urlpatterns = [
     path("", queue_views.queue, name="moderation_queue"),
