@@ -16,9 +16,12 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e .
 	touch $@
 
-$(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
-	$(BIN)/pip install --quiet -e '.[dev]'
-	touch $@
+# The dev tools at the exact versions of requirements.lock (written from
+# pyproject.toml's ranges, README "Tests"), then the project itself.
+$(VENV)/.installed-dev: pyproject.toml requirements.lock | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e .
+	touch $(VENV)/.installed $@
 
 $(VENV)/.installed-bench: pyproject.toml $(VENV)/.installed
 	$(BIN)/pip install --quiet -e '.[bench]'
@@ -35,8 +38,12 @@ run: migrate
 	$(BIN)/python manage.py seed_demo --password "$(DEMO_PASSWORD)"
 	$(BIN)/daphne -b $(HOST) -p $(PORT) --websocket_connect_timeout 30 village.asgi:application
 
+# Two workers; the timing-sensitive tests share one (tests/conftest.py).
+# More options: make test PYTEST_ARGS="--durations=25".
+TEST_WORKERS ?= 2
+PYTEST_ARGS ?=
 test: install-dev
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 # The standard load set on the local PostgreSQL and Redis (docs/performance.md).
 bench: install-bench
