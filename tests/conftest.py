@@ -7,6 +7,7 @@ fail instead of skipping when `CI` is set.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import uuid
 from datetime import date, timedelta
@@ -43,6 +44,89 @@ def pytest_configure(config):
     if settings.REDIS_URL:
         settings.CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = f"{RUN_PREFIX}:layer"
         settings.CACHES["default"]["KEY_PREFIX"] = f"{RUN_PREFIX}:cache"
+
+
+# --- Running on several workers (pytest-xdist, `make test`) -------------------
+
+# Tests with deadlines of a second or two, or that kill or freeze a backing
+# service, run one after another on one worker (`--dist loadgroup`), so that
+# they never share it with each other.
+SERIAL_GROUP = "timing"
+SERIAL_MODULES = (
+    "tests/chat/test_revocation.py",
+    "tests/chat/test_flooding.py",
+    "tests/chat/test_redis_faults.py",
+    "tests/chat/test_soak.py",
+    "tests/chat/test_volunteer_clearance.py",
+    "tests/test_faults_postgres.py",
+)
+# On several workers the slowest modules start first (a long test picked up
+# last would leave the other worker idle at the end); the serial group is the
+# longest unit and xdist hands it out first by itself.
+SLOW_FIRST = (
+    "tests/browser/test_script_injection.py",
+    "tests/chat/test_hostile_frames.py",
+    "tests/test_permission_matrix.py",
+    "tests/chat/test_scale_out.py",
+    "tests/chat/test_demo_session.py",
+    "tests/test_client_address.py",
+    "tests/chat/test_delivery.py",
+    "tests/browser/",
+    "tests/test_health.py",
+)
+
+
+def _module_path(item) -> str:
+    return item.nodeid.split("::", 1)[0]
+
+
+def pytest_itemcollected(item):
+    if _module_path(item) in SERIAL_MODULES:
+        item.add_marker(pytest.mark.xdist_group(SERIAL_GROUP))
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_xdist_make_scheduler(config, log):
+    """`--dist loadgroup` with SERIAL_MODULES as one group, by their paths.
+
+    xdist 3.8 finds a test's group by renaming it `nodeid@group` on the
+    worker, which pytest 9 no longer allows (the name stays, the marker is
+    lost): the controller groups by the path instead.
+    """
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadGroupScheduling
+
+    class SerialGroupScheduling(LoadGroupScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            if nodeid.split("::", 1)[0] in SERIAL_MODULES:
+                return SERIAL_GROUP
+            return super()._split_scope(nodeid)
+
+    return SerialGroupScheduling(config, log)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
+    """On xdist workers, put the slow modules first.
+
+    After pytest-django's own order (database tests, then transactional, then
+    the rest), which a single process keeps. Every worker sorts the same way,
+    so they agree on the collection.
+    """
+    if not hasattr(config, "workerinput"):
+        return
+
+    def rank(item) -> int:
+        path = _module_path(item)
+        if path in SERIAL_MODULES:
+            return 0
+        for number, prefix in enumerate(SLOW_FIRST, start=1):
+            if path.startswith(prefix):
+                return number
+        return len(SLOW_FIRST) + 1
+
+    items.sort(key=rank)  # stable: each module keeps its own order
 
 
 def needs(reason: str) -> None:
@@ -210,13 +294,116 @@ def other_room(coordinator):
     return chat_services.create_room(actor=coordinator, name="Other group", always_open=True)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def flush_keeps_no_content_types():
+    """A `transaction=True` test's flush does not re-create content types and
+    permissions (Django's post_migrate receivers, the only ones here).
+
+    Nothing in Village reads permissions (roles and policy.py decide), and a
+    content type is made again on first use (the admin's log), once the cache
+    of the flushed ones is dropped. Re-creating them took a few hundred
+    queries after every such test.
+    """
+    from django.contrib.contenttypes.models import ContentType
+    from django.core.management.commands import flush
+
+    def forget_content_types(verbosity, interactive, db, **kwargs) -> None:
+        ContentType.objects.clear_cache()
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(flush, "emit_post_migrate_signal", forget_content_types)
+        yield
+
+
+# --- The moderation rules -----------------------------------------------------
+
+
+def rules_key() -> str:
+    """A digest of everything the rule set is built from: the rules (every
+    column but `updated_at`), their rooms and the site settings.
+
+    Read with the same connection `ruleset._build` is about to use, so a test
+    that edits, adds, scopes or disables a rule gets a build of its own.
+    """
+    from moderation.models import Rule, SiteSettings
+
+    def columns(model) -> list[str]:
+        return [f.attname for f in model._meta.concrete_fields if f.name != "updated_at"]
+
+    content = (
+        list(Rule.objects.order_by("pk").values_list(*columns(Rule))),
+        list(Rule.rooms.through.objects.order_by("pk").values_list("rule_id", "room_id")),
+        list(SiteSettings.objects.order_by("pk").values_list(*columns(SiteSettings))),
+    )
+    return hashlib.sha256(repr(content).encode()).hexdigest()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def compiled_rule_sets():
+    """Build the scanner once per distinct rule set in this test session.
+
+    Compiling the default rules (over a thousand terms into one automaton)
+    takes a tenth of a second or more, and nearly every test that sends a
+    message would do it again after `ruleset.forget()`. The cache is keyed by
+    the rules' content (rules_key), so a changed rule is always rebuilt.
+    """
+    from moderation import ruleset
+
+    built: dict[str, ruleset.RuleSet] = {}
+    build = ruleset._build
+
+    def cached_build() -> ruleset.RuleSet:
+        key = rules_key()
+        if key not in built:
+            built[key] = build()
+        return built[key]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(ruleset, "_build", cached_build)
+        yield built
+
+
+@pytest.fixture(scope="session")
+def default_rule_rows(django_db_setup, django_db_blocker) -> list[dict]:
+    """The default rules (DEFAULT_RULES) as rows, with the primary keys the
+    migration gave them when they match it one for one.
+
+    A `transaction=True` test's flush wipes the rules; putting them back
+    under the same keys gives the same rule set (rules_key), so its scanner
+    comes from the cache instead of being compiled again. The migration's keys
+    are below the table's sequence, so they can never meet a new rule's.
+    """
+    from moderation.default_rules import DEFAULT_RULES
+    from moderation.models import Rule
+
+    rows = [
+        {
+            "term": spec["term"],
+            "category": spec["category"],
+            "level": spec["level"],
+            "action": spec.get("action", "default"),
+            "exceptions": list(spec.get("exceptions", [])),
+            "built_in": True,
+        }
+        for spec in DEFAULT_RULES
+    ]
+    with django_db_blocker.unblock():
+        migrated = list(Rule.objects.order_by("pk").values("pk", "term", "category"))
+    if [(r["term"], r["category"]) for r in migrated] == [(r["term"], r["category"]) for r in rows]:
+        for row, existing in zip(rows, migrated, strict=True):
+            row["pk"] = existing["pk"]
+    return rows
+
+
 @pytest.fixture(autouse=True)
 def moderation_rules(request):
     """The default rules a migration loads, in every test that uses the database.
 
     A `transaction=True` test's flush wipes them, so they are put back; the
     staffed hours are set to all day so that tests do not depend on the clock
-    (the off-hours tests set their own); every scanner cache is dropped.
+    (the off-hours tests set their own); every scanner cache is dropped (the
+    compiled scanner itself comes from compiled_rule_sets when the rules are
+    the same).
     """
     from moderation import ruleset
 
@@ -225,22 +412,12 @@ def moderation_rules(request):
         request.fixturenames
     )
     if uses_db:
+        rows = request.getfixturevalue("default_rule_rows")
         request.getfixturevalue("db")
-        from moderation.default_rules import DEFAULT_RULES
         from moderation.models import Rule, SiteSettings
 
         if not Rule.objects.exists():
-            Rule.objects.bulk_create(
-                Rule(
-                    term=spec["term"],
-                    category=spec["category"],
-                    level=spec["level"],
-                    action=spec.get("action", "default"),
-                    exceptions=list(spec.get("exceptions", [])),
-                    built_in=True,
-                )
-                for spec in DEFAULT_RULES
-            )
+            Rule.objects.bulk_create(Rule(**row) for row in rows)
         SiteSettings.objects.update_or_create(
             pk=SiteSettings.objects.values_list("pk", flat=True).first(),
             defaults={"staffed_hours": [[day, "00:00", "24:00"] for day in range(7)]},

@@ -107,6 +107,19 @@ class DaphneServer:
         else:
             env.pop("REDIS_URL", None)
         env.update(self.extra_env)  # a test's own settings win (its own Redis, say)
+        # free_port() lets the port go before daphne takes it; with several
+        # test workers another process may take it first: then try another.
+        for attempt in range(3):
+            try:
+                return self._start_once(env)
+            except RuntimeError as error:
+                if attempt == 2 or "Address already in use" not in str(error):
+                    raise
+                self.port = free_port()
+                self.url = f"http://127.0.0.1:{self.port}"
+        raise AssertionError("unreachable")
+
+    def _start_once(self, env: dict) -> DaphneServer:
         self.log = self.log_path.open("w")
         self.process = subprocess.Popen(
             [

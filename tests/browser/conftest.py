@@ -85,7 +85,11 @@ def browser_thread():
 
 @pytest.fixture(scope="session")
 def village_server(django_db_setup, django_db_blocker, tmp_path_factory):
-    """One daphne for the browser tests, on the test database."""
+    """One daphne for the browser tests, on the test database.
+
+    One per test worker (pytest-xdist): each has its own test database,
+    Redis prefix, free port and temporary folder, so its own mail folder.
+    """
     base = tmp_path_factory.mktemp("village-server")
     (base / "mail").mkdir()
     server = DaphneServer(mail_dir=base / "mail", log_path=base / "daphne.log").start()
