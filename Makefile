@@ -49,9 +49,12 @@ test: install-dev
 bench: install-bench
 	$(BIN)/python -m bench.run
 
+# The layers of DESIGN.md (pyproject's [tool.importlinter]); village and infra
+# are found in platform/, as pytest finds them.
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	PYTHONPATH=platform $(BIN)/lint-imports --no-cache
 
 format: install-dev
 	$(BIN)/ruff format .
