@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import QuerySet
 
 from audit.models import AuditEntry
 from moderation.protocols import RoomPlaces
+
+if TYPE_CHECKING:
+    from django.db.models import Q
+    from django.db.models.functions import Cast
+
+    from accounts.models import User
+    from moderation.crisis import CrisisCard
+    from moderation.models import Flag, Mute, SiteSettings, Warning
+    from moderation.protocols import ScreenedMessage
 
 
 @dataclass(frozen=True)
@@ -28,14 +39,14 @@ USER_TARGET = "accounts.user"
 PAIRING_TARGET = "chat.pairing"
 
 
-def _as_text(field: str):
+def _as_text(field: str) -> Cast:
     from django.db.models import CharField
     from django.db.models.functions import Cast
 
     return Cast(field, output_field=CharField())
 
 
-def _closed_targets_q():
+def _closed_targets_q() -> Q:
     """Entries about a closed (anonymised) account, or a pairing with one."""
     from django.apps import apps
     from django.db.models import Q
@@ -79,7 +90,7 @@ def audit_entries(*, filters: AuditFilter) -> QuerySet[AuditEntry]:
     return entries
 
 
-def audit_target_labels(entries) -> dict[int, str]:
+def audit_target_labels(entries: Iterable[AuditEntry]) -> dict[int, str]:
     """What each entry is about, as the page shows it: people (and pairings) by
     their names now, anything else by the label stored with it. Two queries for
     a page, whatever its length."""
@@ -98,7 +109,7 @@ def audit_target_labels(entries) -> dict[int, str]:
         .select_related("member", "volunteer")
     }
     live = {USER_TARGET: people, PAIRING_TARGET: pairings}
-    labels = {}
+    labels: dict[int, str] = {}
     for entry in entries:
         now = live.get(entry.target_type)
         labels[entry.pk] = (
@@ -110,14 +121,14 @@ def audit_target_labels(entries) -> dict[int, str]:
 # --- settings, staffed hours, the crisis card ---------------------------------
 
 
-def site_settings():
+def site_settings() -> SiteSettings:
     """The service's settings (defaults until a coordinator saves them)."""
     from moderation.models import SiteSettings
 
     return SiteSettings.objects.first() or SiteSettings()
 
 
-def is_staffed(*, at=None) -> bool:
+def is_staffed(*, at: datetime | None = None) -> bool:
     """Whether `at` (now) falls in the service's staffed hours."""
     from django.utils import timezone
 
@@ -128,7 +139,7 @@ def is_staffed(*, at=None) -> bool:
     return False
 
 
-def crisis_card_for(*, after_flag: bool, at=None):
+def crisis_card_for(*, after_flag: bool, at: datetime | None = None) -> CrisisCard:
     """The crisis card as it is now: the service's text, and whether anyone is watching."""
     from moderation.crisis import crisis_card
 
@@ -158,18 +169,18 @@ def _places() -> RoomPlaces:
     return _room_places
 
 
-def led_room_ids(user) -> set[int]:
+def led_room_ids(user: User) -> set[int]:
     """The rooms and 1:1 chats where she holds a lead place, on paper: whether she
     may lead in them NOW is moderation.policy's question (can_view_queue)."""
     return _places().led_room_ids(user)
 
 
-def room_ids_of(person) -> set[int]:
+def room_ids_of(person: User) -> set[int]:
     """The rooms and 1:1 chats she is in now (any role)."""
     return _places().room_ids_of(person)
 
 
-def concern_subjects(user):
+def concern_subjects(user: User) -> QuerySet[User]:
     """The members she may raise a concern about, by name (policy.concern_subjects_q)."""
     from accounts.models import User
     from moderation import policy
@@ -181,7 +192,7 @@ def concern_subjects(user):
     )
 
 
-def open_flags_for(user):
+def open_flags_for(user: User) -> QuerySet[Flag]:
     """Open flags she may see, most urgent first, then longest waiting."""
     from django.db.models import Case, IntegerField, Value, When
 
@@ -204,7 +215,7 @@ def open_flags_for(user):
     return flags.annotate(urgency=urgency).order_by("urgency", "created_at")
 
 
-def open_red_flags_in_rooms_of(volunteer):
+def open_red_flags_in_rooms_of(volunteer: User) -> QuerySet[Flag]:
     """Unresolved RED flags in the rooms and 1:1 chats she leads."""
     from moderation.models import Flag, Level
 
@@ -221,11 +232,15 @@ def has_unacknowledged_red(*, room_id: int) -> bool:
     ).exists()
 
 
-def is_contact_hold(message) -> bool:
-    return message.flags.filter(category="contact", resolved_at__isnull=True).exists()
+def is_contact_hold(message: ScreenedMessage) -> bool:
+    from moderation.models import Flag
+
+    return Flag.objects.filter(
+        message_id=message.pk, category="contact", resolved_at__isnull=True
+    ).exists()
 
 
-def active_mute(*, user, room_id: int, at=None):
+def active_mute(*, user: User, room_id: int, at: datetime | None = None) -> Mute | None:
     """The mute that stops her posting in this room now, if any."""
     from django.db.models import Q
     from django.utils import timezone
@@ -242,7 +257,7 @@ def active_mute(*, user, room_id: int, at=None):
     )
 
 
-def flag_context(flag, *, viewer, led_rooms: set[int] | None = None) -> dict:
+def flag_context(flag: Flag, *, viewer: User, led_rooms: set[int] | None = None) -> dict[str, Any]:
     """What a reviewer needs beside a flag, of moderation's own: the author's
     earlier flags that `viewer` may see (policy.flags_visible_q: a group's lead
     never sees a RED from a private 1:1 or a questionnaire's risk item), and the
@@ -268,7 +283,7 @@ def flag_context(flag, *, viewer, led_rooms: set[int] | None = None) -> dict:
     }
 
 
-def active_mutes():
+def active_mutes() -> QuerySet[Mute]:
     from django.db.models import Q
     from django.utils import timezone
 
@@ -282,7 +297,7 @@ def active_mutes():
     )
 
 
-def unseen_warnings(user):
+def unseen_warnings(user: User) -> QuerySet[Warning]:
     from moderation.models import Warning
 
     return Warning.objects.filter(user=user, seen_at__isnull=True).order_by("created_at")
