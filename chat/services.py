@@ -7,6 +7,7 @@ Raises ChatError (with a protocol error code) when a request cannot be met.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -105,7 +106,8 @@ def _require(allowed: bool) -> None:
 @dataclass(frozen=True)
 class SendResult:
     status: str
-    message: dict[str, Any]
+    # The form of the message its author may see (policy.visible_message).
+    message: dict[str, Any] | None
     created: bool
     notice: str = ""
 
@@ -753,7 +755,7 @@ def create_room(
     capacity: int = 12,
     always_open: bool = False,
     allows_join_requests: bool = False,
-    schedule: list[tuple[int, time, int]] = (),
+    schedule: Sequence[tuple[int, time, int]] = (),
 ) -> Room:
     """A new group room; `schedule` is (weekday, start time, minutes) slots."""
     _require(policy.can_manage_rooms(actor))
