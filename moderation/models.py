@@ -16,7 +16,8 @@ class Level(models.TextChoices):
     GREEN = "GREEN", "Green: no action"
 
 
-LEVEL_ORDER = {Level.RED: 0, Level.AMBER: 1, Level.GREEN: 2}
+# By level value: flags, rules and scanner matches hold their level as text.
+LEVEL_ORDER: dict[str, int] = {Level.RED: 0, Level.AMBER: 1, Level.GREEN: 2}
 
 
 class Rule(models.Model):
