@@ -110,9 +110,18 @@ async def sockets():
         return socket
 
     yield open_socket
+    # A socket whose app was cancelled (a receive that timed out) raises
+    # CancelledError here, which pytest does not catch: the database would not
+    # be flushed and every later test would fail. Close the rest, then fail.
+    failures: list[BaseException] = []
     for socket in opened:
-        await socket.communicator.disconnect(timeout=5)
+        try:
+            await socket.communicator.disconnect(timeout=5)
+        except (asyncio.CancelledError, Exception) as error:
+            failures.append(error)
     await close_socket_test_connections()
+    if failures:
+        raise RuntimeError(f"{len(failures)} socket(s) did not close cleanly") from failures[0]
 
 
 async def close_socket_test_connections() -> None:
