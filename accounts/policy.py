@@ -77,6 +77,12 @@ def may_give_private_details(user: AnyUser) -> bool:
     return needs_private_details(user)
 
 
+def is_asked_for_health_consent(user: AnyUser) -> bool:
+    """Members are asked for explicit consent to keep their health data, and may
+    withdraw it, on their profile page; staff are not asked."""
+    return is_active_person(user) and user.role == Role.MEMBER
+
+
 def may_open_socket(user: AnyUser) -> bool:
     """A live socket is for active people; staff need MFA here just as on the pages."""
     if not is_active_person(user):

@@ -40,6 +40,7 @@ from infra.realtime import (
     send_to_group,
     user_group,
 )
+from moderation import policy as moderation_policy
 
 log = logging.getLogger("village.chat")
 
@@ -108,7 +109,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             await self.close()
             return
         self.groups_joined = [user_group(self.user.pk), login_session_group(self.session_key)]
-        if self.user.role == "coordinator":
+        if moderation_policy.hears_every_flag(self.user):
             self.groups_joined.append(coordinators_group())
         try:
             for group in self.groups_joined:
@@ -390,19 +391,24 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
     async def chat_flag(self, event: dict[str, Any]) -> None:
         """Every coordinator hears of every flag (and again when one waits too long)."""
-        if self.user.role == "coordinator":
+        if moderation_policy.hears_every_flag(self.user):
             await self.send_json(
                 {"type": "flag", "flag": event["flag"], "realert": event.get("realert", False)}
             )
 
     async def chat_flag_update(self, event: dict[str, Any]) -> None:
-        if self.user.role == "coordinator":
+        if moderation_policy.hears_every_flag(self.user):
             await self.send_json({"type": "flag_update", "flag": event["flag"]})
 
     async def chat_room_flag(self, event: dict[str, Any]) -> None:
         """A lead volunteer hears of the flags of the rooms she has open."""
         access = self.rooms.get(event["room"])
-        if self.user.role != "coordinator" and access is not None and access.is_room_staff:
+        # Coordinators heard of it in the coordinators' group already.
+        if (
+            not moderation_policy.hears_every_flag(self.user)
+            and access is not None
+            and access.is_room_staff
+        ):
             await self.send_json({"type": "flag", "flag": event["flag"], "realert": False})
 
     async def chat_session_held_open(self, event: dict[str, Any]) -> None:

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from django.db.models import Q
+
 from accounts.models import Role, User
 from accounts.policy import is_active_person, is_cleared_volunteer
 from chat.models import Membership, Message, Room
@@ -76,6 +78,15 @@ def room_access(user: User, room: Room, membership: Membership | None) -> RoomAc
     if member_here or coordinator:
         return RoomAccess(room_id=room.pk, can_read=True, is_room_staff=staff_here, can_post=True)
     return NO_ACCESS
+
+
+def group_rooms_read_without_place_q(user: User) -> Q:
+    """The group rooms `room_access` lets her read without a place in them, as a
+    filter on rooms (her room list): every group room for a coordinator, none
+    for anyone else."""
+    if user.role == Role.COORDINATOR:
+        return Q(kind=Room.Kind.GROUP)
+    return Q(pk__in=[])
 
 
 def can_manage_rooms(user: User) -> bool:

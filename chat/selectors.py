@@ -11,7 +11,7 @@ from typing import Any
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from accounts.models import Role, User
+from accounts.models import User
 from chat import policy
 from chat.models import Membership, Message, Room, Session
 from chat.protocol import HISTORY_LIMIT, message_payload
@@ -152,10 +152,11 @@ def rooms_for(*, user: User) -> list[dict[str, Any]]:
     rooms: dict[int, tuple[Room, int]] = {
         m.room_id: (m.room, unread.get(m.room_id, 0)) for m in memberships
     }
-    if user.role == Role.COORDINATOR:
-        others = Room.objects.filter(kind=Room.Kind.GROUP).exclude(pk__in=rooms)
-        for room in others.prefetch_related("schedule"):
-            rooms[room.pk] = (room, 0)
+    # A coordinator's list also has every group room (an empty filter for anyone
+    # else: Django answers it without a query).
+    others = Room.objects.filter(policy.group_rooms_read_without_place_q(user))
+    for room in others.exclude(pk__in=rooms).prefetch_related("schedule"):
+        rooms[room.pk] = (room, 0)
     open_ids = set(
         Session.objects.filter(room__in=rooms, closed_at__isnull=True).values_list(
             "room_id", flat=True

@@ -10,6 +10,7 @@ from accounts.models import Role, User
 from accounts.policy import (
     can_use_staff_pages,
     has_mfa,
+    is_active_person,
     is_cleared_volunteer,
     requires_mfa,
     why_not_cleared_for_her,
@@ -53,6 +54,25 @@ def can_edit_site_settings(user: AnyUser) -> bool:
 def can_sanction(user: AnyUser) -> bool:
     """Warn, mute, remove, suspend, resolve: coordinators only."""
     return can_use_staff_pages(user)
+
+
+def can_suspend(user: AnyUser, *, member: User) -> bool:
+    """Suspend an account: a coordinator, never her own account, never an admin's."""
+    return can_sanction(user) and member.pk != user.pk and not member.is_superuser
+
+
+def hears_every_flag(user: User) -> bool:
+    """Coordinators hear of every flag, in every room, live: their sockets join the
+    coordinators' group. Everyone else hears only of the flags of the rooms she
+    leads (chat.policy.RoomAccess.is_room_staff), so a coordinator is not told twice."""
+    return user.role == Role.COORDINATOR
+
+
+def offers_queue(user: AnyUser) -> bool:
+    """Volunteers and coordinators find the queue and the concern form on their home
+    page, also when they may not use them just now: the pages then tell a paused or
+    lapsed volunteer why, kindly (why_queue_closed)."""
+    return is_active_person(user) and user.role in (Role.VOLUNTEER, Role.COORDINATOR)
 
 
 def can_act_on_flag(user: AnyUser, *, flag: Flag, led_room_ids: set[int]) -> bool:

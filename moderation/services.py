@@ -627,8 +627,7 @@ def lift_mute(*, actor: User, mute_id: int) -> None:
 
 def suspend_account(*, actor: User, member: User, reason: str) -> None:
     """Suspend her account: she cannot log in, and her sockets close at once."""
-    _require_sanction(actor)
-    if member.pk == actor.pk or member.is_superuser:
+    if not policy.can_suspend(actor, member=member):
         raise PermissionDenied
     with transaction.atomic():
         User.objects.filter(pk=member.pk).update(is_active=False)

@@ -3,7 +3,8 @@
 from django.conf import settings
 
 from accounts import policy
-from moderation.policy import can_view_queue
+from moderation.policy import can_view_queue, offers_queue
+from outcomes.policy import can_answer_questionnaires
 from volunteers.selectors import debrief_offers
 
 
@@ -19,6 +20,10 @@ def navigation(request):
         "can_use_staff_pages": policy.can_use_staff_pages(user),
         "can_view_queue": can_view_queue(user),
         "can_edit_own_volunteering": policy.can_edit_own_volunteering(user),
+        # Templates ask these rather than compare roles (DESIGN.md: policy decides).
+        "offers_queue": offers_queue(user),
+        "can_answer_questionnaires": can_answer_questionnaires(user),
+        "is_asked_for_health_consent": policy.is_asked_for_health_consent(user),
         "debrief_offers": offers,
         "quick_exit_url": settings.VILLAGE_QUICK_EXIT_URL,
     }

@@ -161,3 +161,30 @@ async def test_coordinator_cannot_page_through_a_1to1_without_opening_it_with_a_
     await cora.join(pairing.room_id, reason="flag follow-up")
     page = await cora.ask({"type": "history", "room": pairing.room_id}, "history")
     assert [m["body"] for m in page["messages"]] == ["private"]
+
+
+def test_the_group_rooms_listed_without_a_place_are_those_she_may_read(
+    coordinator, volunteer, mum, group_room, other_room, pairing
+):
+    """group_rooms_read_without_place_q (her room list) and room_access (one room)
+    never disagree: a coordinator reads every group room, and never gets a 1:1
+    in her list this way; nobody else reads a room without a place in it."""
+    from chat import policy
+    from chat.models import Room
+
+    for person in (coordinator, volunteer, mum):
+        listed = set(
+            Room.objects.filter(policy.group_rooms_read_without_place_q(person)).values_list(
+                "pk", flat=True
+            )
+        )
+        readable = {
+            room.pk
+            for room in Room.objects.filter(kind=Room.Kind.GROUP)
+            if policy.room_access(person, room, None).can_read
+        }
+        assert listed == readable, person.display_name
+    assert listed == set()  # Amy, a member, reads no room without her place in it
+    assert (
+        Room.objects.filter(policy.group_rooms_read_without_place_q(coordinator)).count() == 2
+    )  # both group rooms, not the 1:1 chat
