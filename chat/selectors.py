@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import operator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -31,7 +32,9 @@ def current_session(room: Room) -> Session | None:
     return Session.objects.filter(room=room, closed_at__isnull=True).first()
 
 
-def _payloads(viewer: User, access: policy.RoomAccess, messages) -> list[dict[str, Any]]:
+def _payloads(
+    viewer: User, access: policy.RoomAccess, messages: Iterable[Message]
+) -> list[dict[str, Any]]:
     messages = list(messages)
     flags = open_flag_levels([m.pk for m in messages]) if access.is_room_staff else {}
     shown = (
@@ -48,7 +51,8 @@ def open_flag_levels(message_ids: list[int]) -> dict[int, str]:
         "message_id", "level"
     )
     for message_id, level in rows:
-        if LEVEL_ORDER[level] < LEVEL_ORDER.get(levels.get(message_id), 9):
+        most_urgent = levels.get(message_id)
+        if most_urgent is None or LEVEL_ORDER[level] < LEVEL_ORDER[most_urgent]:
             levels[message_id] = level
     return levels
 

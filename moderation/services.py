@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Literal
 
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -38,7 +39,9 @@ REALERT_AFTER = timedelta(minutes=5)
 EXCERPT_READ_WINDOW = timedelta(minutes=15)
 
 
-def record_direct_excerpts_seen(*, viewer: User, flags, at=None) -> int:
+def record_direct_excerpts_seen(
+    *, viewer: User, flags: Iterable[Flag], at: datetime | None = None
+) -> int:
     """Audit the 1:1 excerpts the queue is about to show her: one entry per flag
     (not per message) from a 1:1 chat she is not part of, unless she has one for
     that flag from the last EXCERPT_READ_WINDOW. Two queries, whatever the number
@@ -167,7 +170,9 @@ def scan_text(
         return PUBLISH
     top = min(matches, key=lambda m: LEVEL_ORDER.get(m.level, 9))
     actions = {_default_action(m, room_kind) for m in matches}
-    action = "block" if "block" in actions else "hold" if "hold" in actions else "publish"
+    action: Literal["publish", "hold", "block"] = (
+        "block" if "block" in actions else "hold" if "hold" in actions else "publish"
+    )
     held = [m for m in matches if _default_action(m, room_kind) in ("hold", "block")]
     category = (min(held, key=lambda m: LEVEL_ORDER.get(m.level, 9)) if held else top).category
     if top.level == Level.GREEN and action == "publish":
@@ -233,14 +238,16 @@ def flag_message(*, message: ScreenedMessage, verdict: Verdict) -> Flag:
     return flag
 
 
-def flag_referral(*, referral, category: str, detail: str) -> Flag:
+def flag_referral(*, referral: models.Model, category: str, detail: str) -> Flag:
     """A referral whose safety screen said "yes": a RED item on the coordinators'
-    queue at once, announced live and by email. Call in the referral's transaction."""
+    queue at once, announced live and by email. Call in the referral's transaction.
+
+    `referral` is intake's Referral: moderation sits below intake and never imports it."""
     flag = Flag.objects.create(
         source=Flag.Source.REFERRAL,
         level=Level.RED,
         category=category,
-        referral=referral,
+        referral_id=referral.pk,
         detail=detail[:1000],
     )
     _announce_flag(flag)
@@ -361,7 +368,7 @@ class ConcernLimitReached(Exception):
     """She has raised as many concerns this hour as one person may; `detail` says,
     in plain words, what to do instead and when she can raise the next one."""
 
-    def __init__(self, *, limit: int, next_at):
+    def __init__(self, *, limit: int, next_at: datetime) -> None:
         self.limit, self.next_at = limit, next_at
         self.detail = (
             f"You've raised {limit} concern{'s' if limit != 1 else ''} in the last hour, "
@@ -427,7 +434,7 @@ def raise_concern(
     return flag
 
 
-def realert_unacknowledged(*, now) -> int:
+def realert_unacknowledged(*, now: datetime) -> int:
     """RED flags nobody acknowledged for 5 minutes: alert every coordinator again
     (and again every 5 minutes until someone does)."""
     due = now - REALERT_AFTER
@@ -655,7 +662,13 @@ def lift_suspension(*, actor: User, member: User, reason: str = "") -> None:
 # --- rules and settings ---------------------------------------------------------------------
 
 
-def save_rule(*, actor: User, rule: Rule, rooms=None, changed: list[str] | None = None) -> Rule:
+def save_rule(
+    *,
+    actor: User,
+    rule: Rule,
+    rooms: Iterable[ScreenedRoom] | None = None,
+    changed: list[str] | None = None,
+) -> Rule:
     """Add or change a rule (rules are switched off, never deleted)."""
     if not policy.can_manage_rules(actor):
         raise PermissionDenied
@@ -663,7 +676,7 @@ def save_rule(*, actor: User, rule: Rule, rooms=None, changed: list[str] | None 
         created = rule.pk is None
         rule.save()
         if rooms is not None:
-            rule.rooms.set(rooms)
+            rule.rooms.set([room.pk for room in rooms])
         record_audit(
             actor=actor,
             action=ModerationAuditAction.RULE_CREATED
