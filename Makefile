@@ -49,12 +49,14 @@ test: install-dev
 bench: install-bench
 	$(BIN)/python -m bench.run
 
-# The layers of DESIGN.md (pyproject's [tool.importlinter]); village and infra
-# are found in platform/, as pytest finds them.
+# The layers of DESIGN.md (pyproject's [tool.importlinter]), then the types of
+# the services, selectors, policy, scanner and protocol ([tool.mypy]); village
+# and infra are found in platform/, as pytest finds them.
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	PYTHONPATH=platform $(BIN)/lint-imports --no-cache
+	PYTHONPATH=platform $(BIN)/mypy
 
 format: install-dev
 	$(BIN)/ruff format .
