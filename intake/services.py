@@ -155,17 +155,29 @@ def take_referral_slot(*, client_address: str) -> bool:
     The hour starts with the address's first referral. A cache that is down
     lets the referral through: refusing a real referral is worse than spam.
     """
-    limit = settings.VILLAGE_REFERRALS_PER_ADDRESS_PER_HOUR
-    key = referral_rate_key(client_address)
+    return _take_address_slot(
+        key=referral_rate_key(client_address),
+        limit=settings.VILLAGE_REFERRALS_PER_ADDRESS_PER_HOUR,
+        window_seconds=RATE_WINDOW_SECONDS,
+        what="referral rate limit",
+    )
+
+
+def _take_address_slot(*, key: str, limit: int, window_seconds: int, what: str) -> bool:
+    """Count one use under `key`; False once more than `limit` fall in the window.
+
+    The window starts with the first use. A cache that is down lets the use
+    through: refusing a real referral is worse than spam.
+    """
     try:
         for _attempt in range(2):
-            cache.add(key, 0, timeout=RATE_WINDOW_SECONDS)
+            cache.add(key, 0, timeout=window_seconds)
             try:
                 return cache.incr(key) <= limit
             except ValueError:  # expired between add and incr: start again
                 continue
     except Exception:  # noqa: BLE001 - any cache failure fails open
-        log.warning("referral rate limit unavailable; letting the referral through")
+        log.warning("%s unavailable; letting the referral through", what)
     return True
 
 
@@ -181,18 +193,12 @@ def take_urgent_self_referral_slot(*, client_address: str) -> bool:
     beyond that the page still shows her the crisis steps, and nothing is
     raised. A cache that is down lets the referral through, as above.
     """
-    limit = settings.VILLAGE_URGENT_SELF_REFERRALS_PER_ADDRESS_PER_DAY
-    key = urgent_self_referral_rate_key(client_address)
-    try:
-        for _attempt in range(2):
-            cache.add(key, 0, timeout=URGENT_SELF_REFERRAL_WINDOW_SECONDS)
-            try:
-                return cache.incr(key) <= limit
-            except ValueError:  # expired between add and incr: start again
-                continue
-    except Exception:  # noqa: BLE001 - any cache failure fails open
-        log.warning("urgent self-referral limit unavailable; letting the referral through")
-    return True
+    return _take_address_slot(
+        key=urgent_self_referral_rate_key(client_address),
+        limit=settings.VILLAGE_URGENT_SELF_REFERRALS_PER_ADDRESS_PER_DAY,
+        window_seconds=URGENT_SELF_REFERRAL_WINDOW_SECONDS,
+        what="urgent self-referral limit",
+    )
 
 
 # --- triage ------------------------------------------------------------------------
