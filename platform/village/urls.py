@@ -44,13 +44,13 @@ urlpatterns = [
     path("staff/people/<int:user_id>/", volunteer_views.person, name="staff_person"),
     path("staff/", include("accounts.staff_urls")),
     path("staff/audit/", include("moderation.urls")),
-    path("staff/moderation/", include("moderation.rule_urls")),
+    path("staff/moderation/", include("moderation.staff_urls")),
     path("staff/queue/", include("chat.queue_urls")),
     path("concerns/new/", moderation_views.raise_concern, name="raise_concern"),
     path("warnings/<int:warning_id>/seen/", moderation_views.warning_seen, name="warning_seen"),
     path("", include("intake.urls")),
     path("", include("outcomes.urls")),
-    path("staff/reports/", include("outcomes.report_urls")),
+    path("staff/reports/", include("outcomes.staff_urls")),
     path("admin/", admin.site.urls),
     path("healthz/", include("village.health")),  # load balancer probes (no login)
 ]

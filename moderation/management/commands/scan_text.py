@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from django.core.management.base import BaseCommand
 
 from moderation import ruleset, services
-from moderation.rule_views import outcome
+from moderation.staff_views import outcome
 
 
 def _lines(stream) -> Iterator[str]:

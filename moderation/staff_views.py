@@ -26,7 +26,8 @@ from moderation.crisis import DEFAULT_CRISIS_CARD, TEAM_TOLD, crisis_card
 from moderation.forms import RuleSwitchForm
 from moderation.models import Level, Rule
 from moderation.protocols import RoomKind
-from moderation.rule_forms import (
+from moderation.selectors import is_staffed, site_settings
+from moderation.staff_forms import (
     KNOWN_CATEGORIES,
     RuleFilterForm,
     RuleForm,
@@ -34,7 +35,6 @@ from moderation.rule_forms import (
     TryMessageForm,
     rooms_for_rules,
 )
-from moderation.selectors import is_staffed, site_settings
 
 RULES_PER_PAGE = 50
 

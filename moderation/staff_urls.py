@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from moderation import rule_views as views
+from moderation import staff_views as views
 
 urlpatterns = [
     path("rules/", views.rules, name="moderation_rules"),
