@@ -14,7 +14,7 @@ from typing import Any
 from django.db.models import Q
 
 from accounts.models import Role, User
-from accounts.policy import is_active_person, is_cleared_volunteer
+from accounts.policy import cleared_volunteers_q, is_active_person, is_cleared_volunteer
 from chat.models import Membership, Message, Room
 
 
@@ -111,6 +111,13 @@ def can_lead(user: User, *, today: date | None = None) -> bool:
     if not is_active_person(user):
         return False
     return user.role == Role.COORDINATOR or is_cleared_volunteer(user, today=today)
+
+
+def can_lead_q(*, today: date | None = None) -> Q:
+    """`can_lead` as a query filter on users (the lead and hand-over pickers)."""
+    return cleared_volunteers_q(today=today) | Q(
+        role=Role.COORDINATOR, is_active=True, anonymised_at__isnull=True
+    )
 
 
 def can_request_to_join(user: User, room: Room) -> bool:

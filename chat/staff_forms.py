@@ -13,6 +13,7 @@ from accounts.forms import DateInput
 from accounts.models import Role, User
 from accounts.policy import cleared_volunteers_q
 from chat.models import Membership, Pairing, Room, ScheduleSlot
+from chat.policy import can_lead_q
 
 MIN_CAPACITY, MAX_CAPACITY = 1, 50
 MIN_MINUTES, MAX_MINUTES = 15, 480
@@ -180,12 +181,7 @@ class AssignLeadForm(forms.Form):
         leading = Membership.objects.filter(
             room=room, user=OuterRef("pk"), role=Membership.Role.LEAD, removed_at__isnull=True
         )
-        may_lead = cleared_volunteers_q() | Q(role=Role.COORDINATOR)
-        self.fields["lead"].queryset = (
-            active_people([Role.VOLUNTEER, Role.COORDINATOR])
-            .filter(may_lead)
-            .filter(~Exists(leading))
-        )
+        self.fields["lead"].queryset = User.objects.filter(can_lead_q()).filter(~Exists(leading))
 
 
 class EnrolMemberForm(forms.Form):

@@ -28,6 +28,7 @@ from accounts.models import (
 from accounts.views import staff_page
 from chat import services as chat_services
 from chat.models import Membership, Pairing, Room
+from chat.policy import can_lead_q
 from chat.staff_forms import ChooseMemberForm, PairingForm, cleared_volunteers
 from chat.staff_views import rooms_page
 from volunteers import selectors, services
@@ -269,9 +270,7 @@ def hand_over_room(request, volunteer_id: int, room_id: int):
         form = HandOverForm(
             request.POST,
             prefix=f"room-{room.pk}",
-            candidates=User.objects.filter(
-                policy.cleared_volunteers_q() | Q(role=Role.COORDINATOR, is_active=True)
-            ),
+            candidates=User.objects.filter(can_lead_q()),
         )
         if not form.is_valid():
             messages.error(request, "Please choose who will lead the room and give a reason.")

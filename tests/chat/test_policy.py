@@ -188,3 +188,28 @@ def test_the_group_rooms_listed_without_a_place_are_those_she_may_read(
     assert (
         Room.objects.filter(policy.group_rooms_read_without_place_q(coordinator)).count() == 2
     )  # both group rooms, not the 1:1 chat
+
+
+@pytest.mark.django_db
+def test_who_the_lead_pickers_offer_is_the_rule_for_leading(
+    coordinator, coordinator_without_mfa, volunteer, other_volunteer, mum
+):
+    """`can_lead_q` (the lead and hand-over pickers) agrees with `can_lead` for
+    every kind of person: paused, expired and deactivated people are never offered."""
+    from datetime import date, timedelta
+
+    from accounts.models import User, VolunteerStatus
+    from chat.policy import can_lead, can_lead_q
+
+    other_volunteer.volunteer_record.status = VolunteerStatus.PAUSED
+    other_volunteer.volunteer_record.save()
+    expired = make_person("eve@example.net", "Eve", "volunteer")
+    expired.volunteer_record.dbs_expires_on = date.today() - timedelta(days=1)
+    expired.volunteer_record.save()
+    gone = make_person("gina@example.net", "Gina", "coordinator")
+    gone.is_active = False
+    gone.save()
+
+    offered = set(User.objects.filter(can_lead_q()).values_list("pk", flat=True))
+    assert offered == {p.pk for p in User.objects.all() if can_lead(p)}
+    assert offered == {coordinator.pk, coordinator_without_mfa.pk, volunteer.pk}
