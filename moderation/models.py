@@ -67,6 +67,7 @@ class Flag(models.Model):
 
     class Source(models.TextChoices):
         SCANNER = "scanner", "Matched a rule"
+        MODEL = "model", "The risk model"
         REPORT = "report", "Reported"
         CONCERN = "concern", "Concern raised by a volunteer"
         REFERRAL = "referral", "Referral's safety screen"
@@ -99,6 +100,10 @@ class Flag(models.Model):
         "intake.Referral", on_delete=models.PROTECT, null=True, blank=True, related_name="flags"
     )
     rules = models.ManyToManyField(Rule, blank=True, related_name="flags")
+    # The risk model's probability per category when it screened the message
+    # ({} when the model did not run), and which model that was.
+    model_scores = models.JSONField(default=dict, blank=True)
+    model_version = models.CharField(max_length=40, blank=True)
     detail = models.TextField(blank=True, help_text="What matched, or the concern in words.")
     raised_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -211,6 +216,12 @@ class SiteSettings(models.Model):
     # Only reports this recent count towards muting a member out of hours: old
     # grievances must not add up to a mute that nobody is awake to review.
     off_hours_report_window_hours = models.PositiveSmallIntegerField(default=24)
+    model_enabled = models.BooleanField(
+        default=True, help_text="Screen messages with the trained risk model beside the rules."
+    )
+    # {category: {"review": p, "red": p}}; a category left out keeps the
+    # thresholds recommended with the model (moderation/model/risk_model.json).
+    model_thresholds = models.JSONField(default=dict, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
