@@ -54,12 +54,43 @@ def _rules(category, level, terms, action="default"):
 
 # --- self_harm ---------------------------------------------------------------------------
 
-_FOODS = ("chocolate", "coffee", "caffeine", "sugar", "cake", "biscuits", "crisps", "tea")
-_OVERDOSE_EXCEPTIONS = [
-    f"{verb} on {food}"
-    for verb in ("overdose", "overdosed", "overdosing", "overdoses")
-    for food in _FOODS
-] + ["overdose of cuteness", "overdosed on cuteness", "cuteness overdose", "overdose on cuteness"]
+_FOODS = (
+    "chocolate", "coffee", "caffeine", "sugar", "cake", "biscuits", "crisps", "tea", "sweets",
+    "mince pies", "cheese", "carbs", "pizza", "toast", "haribo", "cuteness", "netflix",
+)  # fmt: skip
+_OVERDOSE_EXCEPTIONS = (
+    [
+        f"{verb} on {food}"
+        for verb in ("overdose", "overdosed", "overdosing", "overdoses")
+        for food in _FOODS
+    ]
+    + [f"{food} overdose" for food in _FOODS]
+    + ["overdose of cuteness"]
+)
+
+# everyday errands: "can you look after the kids for me while I shower"
+_FOR_ME_ERRANDS = (
+    "while", "when", "for a", "for an", "for the", "for half", "for ten", "for 10", "for five",
+    "for 5", "tomorrow", "today", "tonight", "this", "on", "at", "so", "if", "please", "x",
+    "one", "next", "in", "till", "until", "lol", "haha", "because", "cos", "because", "during",
+    "after", "before", "sometimes", "now and then",
+)  # fmt: skip
+_SEE_YOU = (
+    "see", "until", "till", "til", "for now", "have", "speak", "catch", "night", "next",
+    "lol", "x see", "sleep", "enjoy", "happy", "merry", "and welcome",
+)  # fmt: skip
+_LETTERS_EVERYDAY = ("school", "nursery", "teacher", "santa", "tooth", "to take", "from")
+# "I'm ready" in a risk sense stands alone; "I'm ready for bed" and "yes I'm ready" do not
+_READY_FOR = (
+    "for", "to", "when", "if", "and waiting", "and raring", "with", "in", "at", "on", "by",
+    "lol", "haha", "or",
+    "so", "as", "now for", "now to", "now lets", "now x", "x", "?", "are you", "are u",
+    "r u", "thanks", "thank", "too", "now too", "hun", "babe", "whenever", "then", "ish",
+)  # fmt: skip
+_YES_WHEN = (
+    "yes", "yeah", "yep", "yh", "ok", "okay", "yay", "finally", "nearly", "almost", "when",
+    "if", "until", "till", "whenever", "once",
+)  # fmt: skip
 
 _LIVE_PLACES = ("in", "with", "near", "there", "here", "at", "so far", "far", "next to", "abroad")
 
@@ -67,7 +98,19 @@ SELF_HARM_RED = {
     "kill myself": ["kill myself laughing"],
     "killing myself": ["killing myself laughing", "killing myself trying"],
     "killed myself": ["killed myself laughing"],
-    "suicid*": ["suicide squad"],
+    # talking about suicide is not having it: training, prevention, the GP's question
+    "suicid*": [
+        "suicide squad",
+        "suicide prevention",
+        "suicide awareness",
+        "zero suicide",
+        "died by suicide",
+        "ask about suicide",
+        "asking about suicide",
+        "asked about suicide",
+        "asking directly about suicide",
+        "the suicide question",
+    ],
     "unaliv*": [],
     "sewer slide": [],
     "want to die": ["want to die my hair", "want to die of embarrassment", "want to die laughing"],
@@ -199,7 +242,14 @@ SELF_HARM_RED = {
     "slit my wrists": [],
     "slash my wrists": [],
     "slit my throat": [],
-    "self harm*": [],
+    "self harm*": [
+        "self harm training",
+        "session on self harm",
+        "training on self harm",
+        "self harm awareness",
+        "self harm question",
+        "the self harm one",
+    ],
     "harm myself": [],
     "harming myself": [],
     "want to hurt myself": [],
@@ -228,6 +278,11 @@ SELF_HARM_RED = {
     "drive into a wall": [],
     "drive off a cliff": [],
     "crash the car on purpose": [],
+    "crash the car into": [],
+    "crashing the car into": [],
+    "crash my car into": [],
+    "crashing my car into": [],
+    "into oncoming traffic": [],
     "crash my car on purpose": [],
     "wont be around much longer": [],
     "thinking about ending it": [],
@@ -243,6 +298,85 @@ SELF_HARM_RED = {
     "how many paracetamol would it take": [],
     "wont be here much longer": [],
     "goodbye letter*": [],
+    # slang and text-speak for suicide (spelling alone, "wana", "gna", is read in the
+    # scanner; these are words with a meaning, kept here for coordinators to extend)
+    "ctb": [],
+    "kms": [],
+    "off myself": [],
+    "offing myself": [],
+    "delete myself": [],
+    "end myself": [],
+    "ending myself": [],
+    "yeet myself off": [],
+    "yeeting myself off": [],
+    "go to sleep forever": [],
+    "leave this world": [],
+    "leave this planet": [],
+    "leave this earth": [],
+    "tired of being alive": [],
+    "sick of being alive": [],
+    "tired of living": [],
+    "sick of living": [],
+    "done with life": [],
+    "done with living": [],
+    "so over life": [],
+    "over being alive": [],
+    "cba with being alive": [],
+    "cant be bothered being alive": [],
+    "cant be arsed being alive": [],
+    "plan my death": [],
+    "planning my death": [],
+    "plan my exit": [],
+    "planning my exit": [],
+    "my exit plan": [],
+    # farewells, giving things away, "I'm ready" (SAFEGUARDING.md: RED)
+    **{
+        f"{verb} {who} for me": [f"{verb} {who} for me {w}" for w in _FOR_ME_ERRANDS]
+        for verb in ("look after", "take care of", "love")
+        for who in (
+            "my kids",
+            "my children",
+            "my baby",
+            "my babies",
+            "my girls",
+            "my boys",
+            "my son",
+            "my daughter",
+            "the kids",
+            "the baby",
+        )
+    },
+    "goodbye everyone": [f"goodbye everyone{p} {w}" for p in ("", ",") for w in _SEE_YOU],
+    "goodbye everybody": [f"goodbye everybody{p} {w}" for p in ("", ",") for w in _SEE_YOU],
+    "bye everyone forever": [],
+    "this is goodbye": ["this is goodbye to", "this is goodbye for now"],
+    "saying my goodbyes": ["saying my goodbyes to the", "saying my goodbyes at"],
+    "said my goodbyes": ["said my goodbyes to the", "said my goodbyes at"],
+    "thank you all for everything": [
+        f"thank you all for everything{p} {w}" for p in ("", ",") for w in _SEE_YOU
+    ],
+    "you will all be better off": [],
+    "youll all be better off": [],
+    "giving my things away": [],
+    "giving away my things": [],
+    "giving my stuff away": [],
+    "giving away my stuff": [],
+    "giving all my things away": [],
+    "giving all my stuff away": [],
+    "given my things away": [],
+    "who gets my things": [],
+    "who gets my stuff": [],
+    "who should have my things": [],
+    "letters for my kids": [],
+    "letter for my kids": [],
+    "letters for the kids": [f"letters for the kids {w}" for w in _LETTERS_EVERYDAY],
+    "letter for the kids": [f"letter for the kids {w}" for w in _LETTERS_EVERYDAY],
+    "letter for my children": [],
+    "letters for my children": [],
+    "ready to die": [],
+    "im ready": [f"im ready {w}" for w in _READY_FOR] + [f"{w} im ready" for w in _YES_WHEN],
+    "i am ready": [f"i am ready {w}" for w in _READY_FOR] + [f"{w} i am ready" for w in _YES_WHEN],
+    "i think im ready": [f"i think im ready {w}" for w in _READY_FOR],
 }
 
 SELF_HARM_AMBER = {
@@ -258,6 +392,10 @@ SELF_HARM_AMBER = {
     "burnt myself": ["burnt myself on", "burnt myself cooking", "burnt myself making"],
     "burned myself": ["burned myself on", "burned myself cooking", "burned myself making"],
     "cant do this anymore": [],
+    "cant do this no more": [],
+    "cant take this no more": [],
+    "cant take it no more": [],
+    "cant cope no more": [],
     "cant do this any more": [],
     "cant cope anymore": [],
     "cant cope any more": [],
@@ -713,6 +851,17 @@ _VIOLENCE = {
     "threw me": ("a", "an", "off"),
     "grabbed me": ("a", "an", "some"),
 }
+# "he'll kill me when he sees the Amazon bill": said of a partner, and a joke
+_JOKES_AFTER = (
+    "when he sees", "when he finds out", "when he gets the", "when he gets home and sees",
+    "lol", "haha", "for",
+)  # fmt: skip
+
+
+def _kill_me_jokes(term: str) -> list[str]:
+    return [f"{term} {w}" for w in _JOKES_AFTER]
+
+
 ABUSE_RED: dict[str, list[str]] = {}
 for _who in _ADULTS:
     for _act, _after in _VIOLENCE.items():
@@ -755,6 +904,33 @@ ABUSE_RED.update(
         "threatening to kill me": [],
         "threatened to kill": ["threatened to kill the spider", "threatened to kill the dog"],
         "said hed kill me": [],
+        "said hell kill me": [],
+        "said he will kill me": [],
+        "says hes going to kill me": [],
+        "said hes going to kill me": [],
+        "hes going to kill me": _kill_me_jokes("hes going to kill me"),
+        "he will kill me": _kill_me_jokes("he will kill me"),
+        "hell kill me": _kill_me_jokes("hell kill me"),
+        "hell kill me tonight": [],
+        "going to kill us": [f"going to kill us {w}" for w in ("with", "lol", "haha")],
+        "hell kill us": _kill_me_jokes("hell kill us"),
+        "he will kill us": _kill_me_jokes("he will kill us"),
+        "wont get out of here alive": [],
+        "wont get out of this alive": [],
+        "not getting out of here alive": [],
+        "wont make it out alive": [],
+        "wont leave here alive": [],
+        "wont see the morning": [],
+        "hes got a knife": [],
+        "he has a knife": [],
+        "hes holding a knife": [],
+        "hes hitting me": [],
+        "hes kicking me": [],
+        "hes punching me": [],
+        "hes strangling me": [],
+        "hes choking me": [],
+        "kicked the door in": [],
+        "kicking the door in": [],
         "said he would kill me": [],
         "says hell kill me": [],
         "says he will kill me": [],
@@ -835,8 +1011,32 @@ ABUSE_AMBER.update(
         "controlling partner": [],
         "controlling husband": [],
         "controlling relationship": [],
-        "coercive": [],
-        "domestic abuse": ["national domestic abuse helpline"],
+        "coercive": [
+            f"coercive control {w}"
+            for w in ("session", "training", "course", "module", "awareness", "talk")
+        ]
+        + ["session on coercive control", "training on coercive control"],
+        # the helpline and training are named, not suffered
+        "domestic abuse": [
+            f"domestic abuse {w}"
+            for w in (
+                "helpline",
+                "line",
+                "service",
+                "services",
+                "support",
+                "training",
+                "charity",
+                "advisor",
+                "adviser",
+                "worker",
+                "team",
+                "session",
+                "course",
+                "awareness",
+                "module",
+            )
+        ],
         "domestic violence": [],
         "abusive relationship": [],
         "hes abusive": [],

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Max
 
 from moderation.models import Rule, SiteSettings
-from moderation.scanner import CONTACT_DETECTORS, RuleSpec, Scanner
+from moderation.scanner import CONTACT_DETECTORS, RISK_DETECTORS, RuleSpec, Scanner
 
 CHECK_EVERY = 1.0
 
@@ -61,7 +61,8 @@ def _build() -> RuleSet:
             )
         )
         scopes[rule.pk] = RuleScope(frozenset(r.pk for r in rule.rooms.all()), rule.applies_to)
-    for detector in CONTACT_DETECTORS:
+    # The built-in detectors (contact details, risk emoji) apply in every room, to everyone.
+    for detector in (*CONTACT_DETECTORS, *RISK_DETECTORS):
         scopes[detector] = RuleScope(frozenset(), Rule.AppliesTo.EVERYONE)
     return RuleSet(scanner=Scanner(specs, detect_contact=contact), scopes=scopes)
 

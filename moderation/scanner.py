@@ -61,7 +61,7 @@ import itertools
 import re
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from operator import itemgetter
 
@@ -69,6 +69,10 @@ import ahocorasick
 
 __all__ = [
     "CONTACT_DETECTORS",
+    "RISK_DETECTORS",
+    "RISK_EMOJI",
+    "ONE_OFF_WORDS",
+    "TEXT_SPEAK",
     "HELPLINE_NUMBERS",
     "SAFE_DOMAINS",
     "Match",
@@ -97,6 +101,13 @@ class Match:
     action: str
     start: int
     end: int
+    # The model's probability when the model made the match (moderation.screening);
+    # None for a rule's or a detector's.
+    score: float | None = None
+
+    @property
+    def source(self) -> str:
+        return "rule" if self.score is None else "model"
 
 
 # --- the built-in contact detectors ---------------------------------------------------
@@ -124,6 +135,22 @@ HELPLINE_NUMBERS = frozenset(
         "08081961776",  # PANDAS
         "08000147800",  # Tommy's
         "08088005000",  # NSPCC
+        "03001000212",  # National Breastfeeding Helpline
+        "03003300700",  # NCT
+        "08085002222",  # Rape Crisis
+        "08001111",  # Childline
+        "0800585858",  # CALM
+        "08000684141",  # Papyrus HOPELINE247
+        "08009995428",  # Galop
+        "08005999247",  # Karma Nirvana
+        "08088010327",  # Men's Advice Line
+        "08088024040",  # Respect
+        "08088002222",  # Family Lives
+        "08081643332",  # Sands
+        "08088026868",  # The Lullaby Trust
+        "03001236600",  # Frank
+        "08088020925",  # Gingerbread
+        "08088004444",  # Shelter
     }
 )
 
@@ -404,10 +431,204 @@ def _keyword_stream(
     return c2, s2, e2, f2
 
 
+# --- text-speak, key words typed one letter off ------------------------------------------
+
+# Text-speak read as the plain words, like leetspeak: how a word is spelt, not what it
+# means. Slang with a risk meaning ("kms", "ctb", "unalive", "off myself") is in the
+# rules, which coordinators extend on the rules page. Keys are whole words; rule terms
+# and exceptions are read the same way, so a term written "wanna die" still matches.
+TEXT_SPEAK = {
+    "wanna": "want to",
+    "wana": "want to",
+    "wan2": "want to",
+    "wnt": "want",
+    "gonna": "going to",
+    "gona": "going to",
+    "gna": "going to",
+    "gunna": "going to",
+    "finna": "going to",
+    "imma": "im going to",
+    "tryna": "trying to",
+    "2nite": "tonight",
+    "2night": "tonight",
+    "tonite": "tonight",
+    "2day": "today",
+    "2moro": "tomorrow",
+    "2morrow": "tomorrow",
+    "tmrw": "tomorrow",
+    "cnt": "cant",
+    "carnt": "cant",
+    "dnt": "dont",
+    "evry1": "everyone",
+    "every1": "everyone",
+    "evry": "every",
+    "evrything": "everything",
+    "no1": "no one",
+    "noone": "no one",
+    "any1": "anyone",
+    "sum1": "someone",
+    "u": "you",
+    "lyf": "life",
+    "lyfe": "life",
+    "kil": "kill",
+    "pils": "pills",
+    "tabs": "tablets",
+    "slef": "self",
+    "jus": "just",
+    "jst": "just",
+    "rly": "really",
+    "abt": "about",
+    "bout": "about",
+    "wen": "when",
+    "ova": "over",
+    "ovr": "over",
+    "anymoar": "anymore",
+    "anymor": "anymore",
+    "nomore": "no more",
+    "wiv": "with",
+    "goin": "going",
+    "doin": "doing",
+    "endin": "ending",
+    "jumpin": "jumping",
+    "cuttin": "cutting",
+    "tryin": "trying",
+    "feelin": "feeling",
+    "takin": "taking",
+    "plannin": "planning",
+    "anythin": "anything",
+    "somethin": "something",
+    "cos": "because",
+    "coz": "because",
+    "cuz": "because",
+}
+
+# Key risk words one slip away ("suacide", "sucide", "myslef": one letter added, dropped,
+# changed, or two swapped) read as the word. Only these, never a word under six letters
+# (one letter turns "kill" into "bill" or "kiln"), and never a slip that is itself an
+# everyday word (_NOT_ONE_OFF: "mothering" is not "smothering", nor "tables" "tablets").
+# Most of them count only inside a rule's phrase ("hurting myself"), which keeps a wrong
+# reading from alarming on its own. Messages only: a rule's "suicid*" is no slip.
+# fmt: off
+ONE_OFF_WORDS = (
+    "suicide", "suicidal", "myself", "overdose", "overdosed", "overdosing", "unalive",
+    "paracetamol", "tablets", "wrists", "strangled", "strangling", "smothered",
+    "smothering", "suffocate", "suffocated", "suffocating", "hallucinating",
+    "hallucinations", "intrusive", "disappear", "hanging", "harming", "hurting", "killing",
+    "possessed", "controlling", "abusive", "threatened", "threatens", "drowning",
+    "everyone", "everything", "anymore", "thinking", "nothing", "nobody", "deserve",
+    "pointless", "worthless", "burden", "forever", "goodbye",
+)
+# Everyday words (and other forms of the key words) one letter from a key word.
+_NOT_ONE_OFF = frozenset((
+    "arming", "banging", "barden", "billing", "borden", "browning", "budden", "burdens",
+    "burdon", "buren", "burien", "burren", "changing", "charming", "crowning", "deserved",
+    "deserves", "dilling", "disappears", "downing", "droning", "drownings", "durden",
+    "everyones", "everythings", "farming", "filling", "frowning", "ganging", "gilling",
+    "goodbyes", "hallucination", "hamming", "handing", "hangings", "hanning", "harding",
+    "haring", "harking", "harling", "harping", "harting", "hilling", "hinging", "hunting",
+    "hurling", "hurtling", "kelling", "killings", "kipling", "meserve", "milling",
+    "mothered", "mothering", "nobodys", "noshing", "notching", "nothings", "noting",
+    "notting", "overdoes", "overdoing", "overdone", "pilling", "possesses", "ranging",
+    "reserve", "rilling", "skilling", "straggling", "strangle", "strangler", "strangles",
+    "suffocates", "tables", "tablet", "thanking", "thinning", "threaten", "tilling",
+    "waists", "warming", "willing", "wrist", "writs",
+))
+# fmt: on
+_ALPHABET = "abcdefghijklmnopqrstuvwxyz"
+
+
+def _one_letter_off(word: str) -> set[str]:
+    """Every spelling one insertion, deletion, substitution or adjacent swap from `word`."""
+    out: set[str] = set()
+    for i in range(len(word) + 1):
+        out.update(word[:i] + c + word[i:] for c in _ALPHABET)
+    for i in range(len(word)):
+        out.add(word[:i] + word[i + 1 :])
+        out.update(word[:i] + c + word[i + 1 :] for c in _ALPHABET)
+    for i in range(len(word) - 1):
+        out.add(word[:i] + word[i + 1] + word[i] + word[i + 2 :])
+    out.discard(word)
+    return out
+
+
+@lru_cache(maxsize=1)
+def _slips() -> dict[str, str]:
+    """Slip -> key word; a slip of two key words ("hurting"/"harming") reads as neither."""
+    table: dict[str, str] = {}
+    ambiguous: set[str] = set()
+    for word in ONE_OFF_WORDS:
+        if len(word) < 6:
+            continue
+        for slip in _one_letter_off(word):
+            if slip in _NOT_ONE_OFF or slip in ONE_OFF_WORDS:
+                continue
+            if table.setdefault(slip, word) != word:
+                ambiguous.add(slip)
+    for slip in ambiguous:
+        del table[slip]
+    return table
+
+
+@lru_cache(maxsize=1)
+def _text_speak() -> dict[str, str]:
+    """TEXT_SPEAK with its keys read as messages are ("evry1" is "evryi" after leetspeak)."""
+    table = {}
+    for key, plain in TEXT_SPEAK.items():
+        chars, starts, ends = _fold(key)
+        table["".join(_keyword_stream(chars, starts, ends)[0]).strip()] = plain
+    return table
+
+
+_WORD = re.compile(r"[^\W_]+")
+
+Stream = tuple[list[str], list[int], list[int], list[int]]
+
+
+def _rewrite(stream: Stream, *, slips: bool) -> Stream:
+    """Stage 8: text-speak words (and, with `slips`, key words one letter off) replaced by
+    the plain words, each new letter keeping the span of the word it replaces."""
+    chars, starts, ends, flags = stream
+    text = "".join(chars)
+    speak = _text_speak()
+    slip_table = _slips() if slips else {}
+    out: Stream | None = None
+    last = 0
+    for m in _WORD.finditer(text):
+        word = m.group()
+        plain = speak.get(word) or slip_table.get(word)
+        if plain is None:
+            continue
+        if out is None:
+            out = ([], [], [], [])
+        a, b = m.span()
+        out[0].extend(chars[last:a])
+        out[1].extend(starts[last:a])
+        out[2].extend(ends[last:a])
+        out[3].extend(flags[last:a])
+        size = len(plain)
+        out[0].extend(plain)
+        out[1].extend([starts[a]] * size)
+        out[2].extend([ends[b - 1]] * size)
+        out[3].extend([flags[a] & _JOINED] * size)
+        last = b
+    if out is None:
+        return stream
+    out[0].extend(chars[last:])
+    out[1].extend(starts[last:])
+    out[2].extend(ends[last:])
+    out[3].extend(flags[last:])
+    return out
+
+
+def _message_stream(chars: list[str], starts: list[int], ends: list[int]) -> Stream:
+    """Stages 3-8 for a message."""
+    return _rewrite(_keyword_stream(chars, starts, ends), slips=True)
+
+
 def normalise(text: str) -> tuple[str, list[int]]:
     """The normalised text and, for each of its characters, its index in `text`."""
     chars, starts, ends = _fold(text)
-    b_chars, b_starts, _, _ = _keyword_stream(chars, starts, ends)
+    b_chars, b_starts, _, _ = _message_stream(chars, starts, ends)
     return "".join(b_chars), b_starts
 
 
@@ -421,7 +642,7 @@ def _prepare(phrase: str) -> tuple[bool, bool, str, bool] | None:
     if not core:
         return None
     chars, starts, ends = _fold(core)
-    b_chars = _keyword_stream(chars, starts, ends)[0]
+    b_chars = _rewrite(_keyword_stream(chars, starts, ends), slips=False)[0]
     normal = "".join(b_chars).strip()
     key = normal.replace(" ", "")
     if not key:
@@ -473,14 +694,18 @@ _NUMBER_WORDS = {
     "nine": "9",
 }
 _MULTIPLIERS = {"double": 2, "triple": 3, "treble": 3}
-_NUM_TOKEN = re.compile(r"\+?[0-9o]*[0-9][0-9o]*|[a-z]+")
+# "seven hundred" is 700 in a spoken number ("oh seven seven hundred nine hundred ...")
+_HUNDREDS = {"hundred": "00", "thousand": "000"}
+# Digits with the letters that stand in for them ("O7911 l23456"): O for 0, l for 1.
+_NUM_TOKEN = re.compile(r"\+?[0-9ol]*[0-9][0-9ol]*(?![a-z])|[a-z]+")
 _NUM_ITEM = (
-    r"(?:\+?[0-9o]*[0-9][0-9o]*|(?<![a-z])(?:zero|oh|o|nought|nil|one|two|three|four|five|six"
-    r"|seven|eight|nine|double|triple|treble)(?![a-z]))"
+    r"(?:\+?[0-9ol]*[0-9][0-9ol]*(?![a-z])|(?<![a-z])(?:zero|oh|o|nought|nil|one|two|three"
+    r"|four|five|six|seven|eight|nine|double|triple|treble|hundred|thousand)(?![a-z]))"
 )
 # where a phone number could be: numbers and number words, close together
 _PHONE_RUN = re.compile(rf"(?<![a-z0-9+]){_NUM_ITEM}(?:[\s\-.,()/]{{0,4}}{_NUM_ITEM})*")
 _NUM_GAP = re.compile(r"[\s\-.,()/]{0,4}")
+_YEAR = re.compile(r"(?:19|20)\d\d")
 _UK_PHONE = re.compile(r"07\d{9}|0[123]\d{8,9}")
 # how a UK number (or one with the country code) can begin
 _PHONE_START = re.compile(r"0(?:[1237]|0(?:4(?:4|$)|$)|$)|4(?:4|$)")
@@ -629,6 +854,32 @@ def _builtin_contact_specs() -> list[RuleSpec]:
         "kik me",
         "insta me",
     ]
+    # Apps by nickname ("the ghost app", "the blue app with the f"): "the green one" alone
+    # is a pram as often as an app, so only with a verb of finding or messaging.
+    nicknames = [
+        "the ghost app", "the ghost one", "the green app", "the green one", "the blue app",
+        "the blue one", "the purple app", "the yellow app", "the photo app", "the picture app",
+        "the camera app", "the other app", "the f app", "the app with the f",
+        "the app with the ghost", "the blue app with the f", "the insta one",
+    ]  # fmt: skip
+    reach = [
+        "message me on", "msg me on", "find me on", "im on", "i am on", "are you on",
+        "add me on", "text me on", "chat on", "talk on", "same name on",
+        "same name as here on", "look me up on", "follow me on", "dm me on",
+    ]  # fmt: skip
+    handle_phrases += [f"{verb} {nick}" for verb in reach for nick in nicknames]
+    handle_phrases += [
+        "the ghost app",
+        "the app with the ghost",
+        "the blue app with the f",
+        "the app with the f",
+        "same name as here",
+        "same name as on here",
+        "same username as here",
+        "same as here on",
+    ]
+    handle_phrases += [f"{p} same name" for p in platforms]
+    handle_phrases += [f"{p} same as here" for p in platforms]
     off_platform = [
         "add me on",
         "add me back",
@@ -765,6 +1016,180 @@ _DETECTOR_TERMS = {
 }
 
 
+# --- denials, helplines' signposts, emoji and private meetings -------------------------------
+
+EMOJI = "self_harm:emoji"
+RISK_DETECTORS = (EMOJI,)
+
+# A hit in these categories is not her own risk when she denies it ("I'm not suicidal",
+# "I'd never hurt myself", "no thoughts of harming myself") or when a helpline is named
+# and the hit is what the helpline is for ("if you're not safe at home, the National
+# Domestic Abuse Helpline is ..."). Narrow on purpose: the denial must come straight
+# before the hit, in the same clause, and it lowers only when nothing else matches.
+_DENIABLE = frozenset(("self_harm", "baby_harm", "psychosis", "abuse_dv"))
+_FILLER = (
+    r"(?:feeling|felt|having|had|have|got|get|any|even|ever|at all|been|really|actually"
+    r"|honestly|remotely|a|like|the|that|of|in|thinking(?: of| about)?|thought(?: of| about)?"
+    r"|thoughts?(?: of| about)?|going to|about to|planning(?: to| on)?|plans? to"
+    r"|intentions? (?:of|to)|urges? to|desire to|any urges? to|ideas? of|way)"
+)
+_DENIAL = re.compile(
+    rf"(?:^|\s)(?:not|never|no|zero|didnt|havent|hasnt|wouldnt|wont|isnt|wasnt|dont have"
+    rf"|dont feel|dont get)(?:\s+{_FILLER}){{0,4}}\s*$"
+)
+# "can't promise I'm not going to ...", "I lied and said I'm not suicidal"
+_NOT_A_DENIAL = re.compile(
+    r"\b(?:cant promise|not sure|dont know|unless|what if|scared|afraid|worried|frightened"
+    r"|terrified|pretend|pretending|lie|lied|lying|try|trying|tried|struggling|hard|fighting"
+    r"|motivation|reason|reasons|willpower)\b"
+)
+# "never thought about suicide until now", "not suicidal before this week"; and a past
+# told as history, which is AMBER: "no self harm since I was 17", "for 6 years"
+_DENIAL_UNDONE = re.compile(
+    r"\s*(?:until|till|til|before|but now|any more than|since|for \d+|in \d+|for (?:a|two"
+    r"|three|four|five|six|ten) (?:years?|months?))\b"
+)
+_CLAUSE_END = re.compile(r".*(?:[.!?;:,(\"]|\bbut\b|\bthough\b|\bso\b)", re.DOTALL)
+# Someone else's words or a question about her: "the HV asked if I'd had thoughts of
+# harming myself and honestly no", "if a mum tells you about thoughts of harming baby".
+_ASKED = re.compile(r"\basked (?:me )?(?:if|whether|about)\b")
+_ANSWERED_NO = re.compile(r"\b(?:no|nope|said no|not at all)\b")
+_BUT = re.compile(r"\b(?:but|though|i have|i do)\b")
+_SOMEONE_ELSE = re.compile(
+    r"\b(?:ask|asking|asked) (?:someone|somebody|a mum|mums|them|people|anyone|the mum)"
+    r" (?:if|whether|about)\b|\bif (?:a mum|a member|someone|somebody|a woman|she)"
+    r" (?:tells you|says|mentions|posts|writes|talks)\b|\b(?:a|the) mum (?:saying|says"
+    r"|who says|tells you)\b"
+)
+_SIGNPOSTS = re.compile(
+    r"\b(?:samaritans|ask for ani|shout|85258|116 ?123|refuge|womens aid|helpline|help line"
+    r"|crisis line|crisis team|0808 ?2000 ?247|999|111|nhs 111|pandas|nspcc|childline|rape crisis"
+    r"|papyrus|hopeline|mind infoline)\b"
+)
+_SIGNPOST_FRAME = re.compile(
+    r"\bif (?:you|youre|you are|anyone|anyones|anyone is|anyone here is|someone|someones"
+    r"|a mum|a mums|she|shes)(?:\s+(?:ever|feel|feeling|feels|are|is|ever feel|think|thinking"
+    r"|having|have|been|start|starting|get|getting|thoughts? (?:of|about)))*\s*$"
+)
+
+
+def _not_her_own(spaced: str, x0: int, x1: int, signposting: bool) -> bool:
+    """Whether the hit at [x0, x1) is denied, or a helpline's signpost."""
+    before = spaced[max(0, x0 - 120) : x0]
+    clause = _CLAUSE_END.match(before)
+    if clause is not None:
+        before = before[clause.end() :]
+    before = before.strip()
+    if signposting and _SIGNPOST_FRAME.search(before):
+        return True
+    if _SOMEONE_ELSE.search(before):
+        return True
+    if _ASKED.search(before):
+        answer = _ANSWERED_NO.search(spaced, x1, x1 + 60)
+        return answer is not None and not _BUT.search(spaced, answer.end())
+    if not _DENIAL.search(before) or _NOT_A_DENIAL.search(before):
+        return False
+    return _DENIAL_UNDONE.match(spaced, x1) is None
+
+
+# Emoji that stand for a method or a farewell. One alone is everyday ("🔪 chopping
+# onions", "🩸 day two, tmi"); it counts, as self_harm RED, only beside words of risk or
+# time ("soon", "tonight", "again", "goodbye") or doubled (💊💊), and not in a message
+# that reads as everyday (periods, cooking, vitamins).
+RISK_EMOJI = {
+    "🪦": "headstone",
+    "⚰": "coffin",
+    "⚱": "urn",
+    "💊": "pills",
+    "🔪": "knife",
+    "🩸": "blood",
+    "🌉": "bridge",
+    "🪢": "rope",
+    "🔫": "gun",
+}
+_DOUBLED = frozenset("💊🩸🔪")
+# fmt: off
+_RISK_CONTEXT = frozenset((
+    "soon", "tonight", "ready", "goodbye", "bye", "done", "forever", "again", "sorry",
+    "forgive", "enough", "end", "over", "myself", "gone", "deeper", "tempting", "tempted",
+    "want", "plan", "planning", "stood", "jump", "arms", "arm", "wrists", "thighs", "legs",
+    "cant", "everyone", "anymore", "last", "sleep", "out", "die", "dead", "it",
+))
+_EVERYDAY_CONTEXT = frozenset((
+    "period", "periods", "tmi", "cook", "cooking", "cooked", "chop", "chopping", "dinner",
+    "tea", "lunch", "veg", "onion", "onions", "halloween", "costume", "vitamin",
+    "vitamins", "folic", "iron", "test", "tests", "bloods", "nosebleed", "donate",
+    "donating", "donor", "prescription", "pharmacy", "chemist", "antibiotics", "calpol",
+    "ibuprofen", "sertraline", "citalopram", "fluoxetine", "contraceptive", "photo", "pic",
+    "view", "sunset", "walk", "walked", "film", "movie", "book", "game", "show", "episode",
+    "lochia", "bleeding", "spotting", "show", "cake", "bread", "knife block",
+))
+# fmt: on
+_EMOJI_RUN = re.compile("[" + "".join(RISK_EMOJI) + "]+")
+
+
+def _emoji_in_risk_context(stream: Stream, found: list[Match]) -> list[Match]:
+    chars, starts, ends, _ = stream
+    spaced = "".join(chars)
+    if not any(e in spaced for e in RISK_EMOJI):
+        return []
+    if any(m.category == "self_harm" and m.level == "RED" for m in found):
+        return []  # flagged already
+    words = [(w.group(), w.start()) for w in _WORD.finditer(spaced)]
+    if any(w in _EVERYDAY_CONTEXT for w, _ in words):
+        return []
+    out = []
+    for run in _EMOJI_RUN.finditer(spaced):
+        a, b = run.span()
+        doubled = any(run.group().count(e) > 1 for e in _DOUBLED)
+        before = [w for w, at in words if at < a][-4:]
+        after = [w for w, at in words if at >= b][:4]
+        if not doubled and _RISK_CONTEXT.isdisjoint(before + after):
+            continue
+        names = ", ".join(dict.fromkeys(RISK_EMOJI[e] for e in run.group() if e in RISK_EMOJI))
+        out.append(
+            Match(EMOJI, f"emoji ({names})", "self_harm", "RED", "default", starts[a], ends[b - 1])
+        )
+    return out
+
+
+# "meet up after group, just us", "coffee thursday? just the two of us", "don't tell the
+# others": a private meeting, which a peer group keeps off (contact, held).
+_PRIVATE = re.compile(
+    r"\b(?:just (?:the two of us|the 2 of us|us two|us 2|us|you and me|you and i|me and you"
+    r"|me n you)|without (?:telling )?the others|dont tell (?:the others|the group|anyone"
+    r"|anybody|the volunteers?|the coordinators?|the admins?|the mods)|keep (?:it|this)"
+    r" between us|between you and me|our (?:little )?secret)\b"
+)
+_MEETING = re.compile(
+    r"\b(?:meet|meet up|come round|come over|pop round|pop over|my place|my house|your place"
+    r"|your house|pick you up|playdate|play date|after group|before group)\b|☕"
+)
+_MEETING_ASKED = re.compile(r"\b(?:coffee|cuppa|walk|park|lunch|drink|soft play)\b")
+
+
+def _private_meetings(stream: Stream) -> list[Match]:
+    chars, starts, ends, _ = stream
+    spaced = "".join(chars)
+    found = _PRIVATE.search(spaced)
+    if found is None:
+        return []
+    rest = spaced[: found.start()] + " " + spaced[found.end() :]
+    if not (_MEETING.search(rest) or ("?" in spaced and _MEETING_ASKED.search(rest))):
+        return []
+    return [
+        Match(
+            OFF_PLATFORM,
+            "private meeting",
+            "contact",
+            "AMBER",
+            "hold",
+            starts[found.start()],
+            ends[found.end() - 1],
+        )
+    ]
+
+
 # --- the scanner ----------------------------------------------------------------------------
 
 
@@ -812,10 +1237,19 @@ class Scanner:
             return []
         a_chars, a_starts, a_ends = _fold(text)
         found: list[Match] = []
+        not_own: set[int] = set()  # indices in `found` of denied or signposting hits
+        stream = _message_stream(a_chars, a_starts, a_ends)
         if self._automaton is not None:
-            found += self._scan_rules(a_chars, a_starts, a_ends)
+            found += self._scan_rules(stream, not_own)
+        found += _emoji_in_risk_context(stream, found)
         if self.detect_contact:
             found += self._detect_contact(text, "".join(a_chars), a_starts, a_ends)
+            found += _private_meetings(stream)
+        if not_own and len(not_own) == len(found):
+            # Every hit is denied ("I'm not suicidal") or a helpline's signpost ("if you're
+            # not safe at home, ring ..."): kept, at GREEN, to show what was read. A denial
+            # beside any other match lowers nothing.
+            found = [replace(m, level="GREEN", action="default") for m in found]
         unique: dict[tuple, Match] = {}
         for match in found:  # at most one match per (rule, span)
             unique.setdefault((match.rule, match.start, match.end), match)
@@ -824,13 +1258,12 @@ class Scanner:
             key=lambda m: (m.start, m.end, _LEVEL_ORDER.get(m.level, 9), str(m.rule)),
         )
 
-    def _scan_rules(
-        self, a_chars: list[str], a_starts: list[int], a_ends: list[int]
-    ) -> list[Match]:
+    def _scan_rules(self, stream: Stream, not_own: set[int]) -> list[Match]:
+        """The rules' hits; adds to `not_own` the indices of denied or signposting hits."""
         automaton = self._automaton
         if automaton is None:  # no rule has a keyword
             return []
-        b_chars, b_starts, b_ends, b_flags = _keyword_stream(a_chars, a_starts, a_ends)
+        b_chars, b_starts, b_ends, b_flags = stream
         n = len(b_chars)
         spaced = "".join(b_chars)
         squeezed = spaced.replace(" ", "")
@@ -876,11 +1309,14 @@ class Scanner:
                     excepted.setdefault(entry.spec, []).append((x0, x1))
                 else:
                     hits.append((entry.spec, x0, x1))
-        out = []
+        out: list[Match] = []
+        signposting = _SIGNPOSTS.search(spaced) is not None
         for index, x0, x1 in hits:
             if any(e0 <= x0 and x1 <= e1 for e0, e1 in excepted.get(index, ())):
                 continue
             spec = self._specs[index]
+            if spec.category in _DENIABLE and _not_her_own(spaced, x0, x1, signposting):
+                not_own.add(len(out))
             out.append(
                 Match(
                     spec.id,
@@ -963,8 +1399,13 @@ def _phones_in(folded: str, pos: int, endpos: int) -> list[tuple[int, int]]:
             multiplier = (_MULTIPLIERS[word], start)
             last_end = end
             continue
-        if word[0] in "+0123456789" or (word[0] == "o" and any(c.isdigit() for c in word)):
-            digits = word.lstrip("+").replace("o", "0")
+        if word in _HUNDREDS and run and len(run[-1][0]) == 1 and not multiplier:
+            digits, first, _, plus, is_word = run[-1]
+            run[-1] = (digits + _HUNDREDS[word], first, end, plus, is_word)
+            last_end = end
+            continue
+        if word[0] in "+0123456789" or (word[0] in "ol" and any(c.isdigit() for c in word)):
+            digits = word.lstrip("+").replace("o", "0").replace("l", "1")
             plus, is_word = word.startswith("+"), False
         elif word in _NUMBER_WORDS:
             digits, plus, is_word = _NUMBER_WORDS[word], False, True
@@ -997,8 +1438,15 @@ def _phones_in(folded: str, pos: int, endpos: int) -> list[tuple[int, int]]:
             if not (plus or digits[0] in "04"):
                 i += 1
                 continue
-            if len(digits) == 2 and not (is_word or plus) and i + 1 < len(run):
-                i += 1  # "01 02 2024 10 30": dates and times, not a phone's first group
+            if (
+                len(digits) == 2
+                and not (is_word or plus)
+                and i + 1 < len(run)
+                and (digits != "07" or any(_YEAR.fullmatch(t[0]) for t in run[i + 1 :]))
+            ):
+                # "01 02 2024 10 30": dates and times, not a phone's first group; but a
+                # mobile's "07" split off ("07 9 11 12 34 56") where no year follows
+                i += 1
                 continue
             acc, best = "", None
             for j in range(i, len(run)):
@@ -1108,8 +1556,18 @@ def _handles(text: str, folded: str, starts: list[int]) -> list[tuple[int, int]]
     return found
 
 
+# A clinic's or a children's centre's postcode, for the sat nav, is not her address.
+_PUBLIC_PLACE = re.compile(
+    r"\b(?:sat ?nav|health centre|childrens centre|children's centre|clinic|hospital|surgery"
+    r"|library|leisure centre|church|community centre|village hall|drop-in|drop in)\b"
+)
+_HER_PLACE = re.compile(r"\b(?:my|mine|our|we live|i live)\b")
+
+
 def _addresses(folded: str) -> list[tuple[int, int]]:
     found = [m.span() for m in _POSTCODE.finditer(folded)]
+    if found and _PUBLIC_PLACE.search(folded) and not _HER_PLACE.search(folded):
+        found = []
     for m in _STREET.finditer(folded):
         words = m.group("name").split()
         if any(w in _STREET_STOPWORDS for w in words):

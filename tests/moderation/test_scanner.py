@@ -789,3 +789,292 @@ def test_every_default_rule_matches_its_own_term():
     for spec in default_specs():
         text = f"and {spec.term.strip('*')} and"
         assert spec.id in {m.rule for m in DEFAULTS.scan(text)}, spec
+
+
+# --- key words one letter off, text-speak, slang ------------------------------------------
+
+
+def alarms(text: str) -> set[tuple[str, str]]:
+    """(category, level) of every match that raises something (GREEN is only shown)."""
+    return {(m.category, m.level) for m in DEFAULTS.scan(text) if m.level != "GREEN"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I keep thinking about suacide",  # substitution
+        "been feeling sucidal all week",  # deletion
+        "I want to kill myslef",  # adjacent swap
+        "i want to kill mysellf tonight",  # insertion
+        "thinking about overdoseing",
+        "I'm going to hurt myself",
+    ],
+)
+def test_key_words_one_letter_off_still_match(text):
+    assert ("self_harm", "RED") in alarms(text) or ("self_harm", "AMBER") in alarms(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "put the tables away after group",  # "tablets" one letter off, but a word
+        "my mother is smothering me with advice lol",  # only the key word counts
+        "mothering sunday was lovely",
+        "changing bags on sale",  # "hanging"
+        "the kids were willing to try broccoli",  # "killing"
+        "the bill is on the fridge",  # short words are never read as another
+    ],
+)
+def test_everyday_words_one_letter_from_a_key_word_do_not_alarm(text):
+    assert alarms(text) == set(), DEFAULTS.scan(text)
+
+
+def test_one_letter_off_is_only_for_key_words_of_six_letters_or_more():
+    from moderation.scanner import ONE_OFF_WORDS
+
+    assert all(len(word) >= 6 for word in ONE_OFF_WORDS)
+    assert normalise("bill kiln dye")[0] == "bill kiln dye"
+    assert normalise("suacide sucide myslef")[0] == "suicide suicide myself"
+
+
+def test_one_letter_off_highlights_the_word_as_she_typed_it():
+    text = "I keep thinking about suacide"
+    (match,) = [m for m in DEFAULTS.scan(text) if m.category == "self_harm"]
+    assert text[match.start : match.end] == "suacide"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ngl been thinking about ctb",
+        "kms fr i cant do another night",
+        "i wanna unalive myself",
+        "thinking about sewerslide again",
+        "i wana die",
+        "im gna end it all",
+        "i cant do this no more",
+        "want to off myself",
+    ],
+)
+def test_slang_and_text_speak(text):
+    assert {c for c, _ in alarms(text)} == {"self_harm"}, DEFAULTS.scan(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "gna end it wiv the dummy this weekend, wish me luck",
+        "wana come to the baby group tmrw?",
+        "im gna have a nap",
+        "we cant do this no more, the pram is too big for the car lol",
+    ],
+)
+def test_text_speak_in_everyday_lines_does_not_alarm(text):
+    assert ("self_harm", "RED") not in alarms(text), DEFAULT_RULES and DEFAULTS.scan(text)
+
+
+def test_text_speak_reads_as_the_plain_words():
+    assert normalise("i wana die 2nite")[0] == "i want to die tonight"
+
+
+# --- emoji in risk context ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "🪦 soon",
+        "⚰️ tonight, sorry",
+        "💊💊💊 so tempting",
+        "🔪 arms again",
+        "🩸🩸 did it again",
+        "🌉 again today",
+    ],
+)
+def test_risk_emoji_beside_risk_words_are_red(text):
+    assert ("self_harm", "RED") in alarms(text), DEFAULTS.scan(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "🔪 chopping onions for tea tonight",
+        "💊 vitamins taken, go me",
+        "🩸 day two, tmi",
+        "🌉 lovely walk over the bridge today",
+        "🪦 visited grandad's grave with the baby",
+        "first pumpkin carving 🔪🎃",
+    ],
+)
+def test_risk_emoji_in_everyday_lines_do_not_alarm(text):
+    assert alarms(text) == set(), DEFAULTS.scan(text)
+
+
+# --- denials ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'm not suicidal, just exhausted",
+        "I'd never hurt myself, I've got my girls",
+        "I'm not going to hurt myself, I'm just running on empty",
+        "no thoughts of harming myself at all",
+        "the HV asked if I'd had thoughts of harming myself and honestly no",
+    ],
+)
+def test_a_denial_alone_is_not_a_risk(text):
+    assert alarms(text) == set(), DEFAULTS.scan(text)
+    assert DEFAULTS.scan(text), "what was denied is still shown, at GREEN"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'm not suicidal but I want to die",
+        "not going to lie, I want to kill myself",
+        "I'm trying not to kill myself",
+        "I can't promise I'm not going to hurt myself",
+        "I'd never thought about suicide until this week",
+        "the midwife asked if I'd had thoughts of harming the baby and I said no but I have",
+    ],
+)
+def test_a_denial_beside_a_risk_or_undone_stays_a_risk(text):
+    assert any(level in ("RED", "AMBER") for _, level in alarms(text)), DEFAULTS.scan(text)
+
+
+def test_a_denial_does_not_lower_another_category():
+    found = alarms("I'm not suicidal, text me on 07911 123456")
+    assert ("contact", "AMBER") in found and ("self_harm", "RED") in found
+
+
+# --- spoken and disguised phone numbers ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "oh seven seven hundred nine hundred one two three",
+        "O7911 l23456",
+        "07 9 11 12 34 56",
+        "oh seven nine treble one two three four five six",
+        "oh seven nine triple one two three four five six",
+    ],
+)
+def test_spoken_and_disguised_phone_numbers(text):
+    assert "contact:phone" in contact(text), DEFAULTS.scan(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "scan at 07 weeks went fine",
+        "she was 7lb 2oz, born 07 05 2024 at 10 30",
+        "two hundred ml at 3am and one hundred at 7",
+        "ring the National Breastfeeding Helpline on 0300 100 0212",
+        "Samaritans 116 123, any time",
+    ],
+)
+def test_ordinary_numbers_and_helplines_are_not_phones(text):
+    assert "contact:phone" not in contact(text), DEFAULTS.scan(text)
+
+
+# --- off-platform by nickname, private meetings ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "find me on the ghost app x",
+        "msg me on the green one",
+        "same name as here on the photo app",
+        "the blue app with the f, my real name",
+        "meet up after group, just us",
+        "coffee thursday? just the two of us",
+        "don't tell the others but come round mine after group",
+    ],
+)
+def test_off_platform_by_nickname_and_private_meetings(text):
+    assert contact(text), DEFAULTS.scan(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the green one is the nicer pram",
+        "meet up after group? the whole gang is coming",
+        "date night at the cinema, just the two of us",
+        "don't tell the others but I ate all the biscuits",
+        "the ghost costume is so cute on her",
+    ],
+)
+def test_everyday_apps_colours_and_plans_are_not_contact(text):
+    assert not contact(text), DEFAULTS.scan(text)
+
+
+# --- levels: farewells, threats now, helplines ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "please look after my kids for me",
+        "goodbye everyone, thank you all",
+        "this is goodbye",
+        "been giving my things away this week",
+        "🥀 i'm ready",
+    ],
+)
+def test_farewells_giving_things_away_and_im_ready_are_red(text):
+    assert ("self_harm", "RED") in alarms(text), DEFAULTS.scan(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'm ready for bed",
+        "yes I'm ready, see you at 10",
+        "can you look after my coat for me",
+        "could you look after the kids for me while I shower",
+        "giving away baby clothes, all 0-3 months",
+        "goodbye everyone, see you next week",
+        "when I'm ready I'll go back to work",
+    ],
+)
+def test_everyday_goodbyes_and_readiness_do_not_alarm(text):
+    assert alarms(text) == set(), DEFAULTS.scan(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "he said he'll kill me tonight",
+        "I won't get out of here alive",
+        "he's going to kill me",
+    ],
+)
+def test_threats_to_her_life_now_are_red_abuse(text):
+    assert ("abuse_dv", "RED") in alarms(text), DEFAULTS.scan(text)
+
+
+def test_a_partner_joke_is_not_a_threat():
+    assert alarms("he'll kill me when he sees the Amazon bill") == set()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "hun if you're not safe at home the National Domestic Abuse Helpline is 0808 2000 247",
+        "National Domestic Abuse Helpline 0808 2000 247, free, any time",
+        "Refuge run the domestic abuse helpline with Women's Aid",
+        "Samaritans 116 123 if you're feeling suicidal",
+        "you can ring the domestic abuse helpline just to talk it through",
+    ],
+)
+def test_a_volunteer_signposting_a_helpline_is_neither_contact_nor_abuse(text):
+    assert alarms(text) == set(), DEFAULTS.scan(text)
+
+
+def test_a_helpline_named_beside_her_own_risk_stays_a_risk():
+    found = alarms("I rang the domestic abuse helpline because he hit me last night")
+    assert ("abuse_dv", "RED") in found
