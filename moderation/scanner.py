@@ -23,6 +23,10 @@ highlighted as the person wrote it). In order:
    underscores joined ("s.u.i.c.i.d.e", "k i l l").
 6. A letter repeated three or more times becomes one ("diiie").
 7. Hyphens and underscores become spaces; runs of spaces become one.
+8. Text-speak words read as the plain words (TEXT_SPEAK: "wana" is "want to",
+   "2nite" "tonight"), in rule terms too; and, in messages only, a key risk word
+   of six letters or more typed one letter off (ONE_OFF_WORDS: "suacide",
+   "myslef") reads as the word, unless the slip is an everyday word.
 
 How a rule matches
 ------------------
@@ -41,6 +45,16 @@ hit counts only where the text had a collapsed run.
 A hit does not count when one of its rule's exception phrases occurs in the
 message and covers the hit ("I could kill for a coffee").
 
+A hit of a risk category that she denies straight before it, in the same clause
+("I'm not suicidal", "I'd never hurt myself"), or that a named helpline's
+signpost frames ("if you're not safe at home, the National Domestic Abuse
+Helpline is ..."), is lowered to GREEN, but only when every match in the
+message is such a hit: a denial beside any other match lowers nothing.
+
+Risk emoji (RISK_EMOJI: 🪦 ⚰️ 💊 🔪 🩸 🌉 ...) count as self_harm RED (detector
+"self_harm:emoji") only beside words of risk or time, or doubled, never in a
+message that reads as everyday.
+
 Contact details
 ---------------
 With `detect_contact`, built-in detectors (ids in CONTACT_DETECTORS; category
@@ -50,9 +64,10 @@ helplines in HELPLINE_NUMBERS are not contact), email addresses (also "name at
 gmail dot com"), web addresses (support services in SAFE_DOMAINS are not),
 @handles (but not "@Sarah, thank you": a short plain name without any social
 platform named is someone in the room being addressed), UK postcodes and
-"12 Acacia Road". Handle phrases ("my insta is", "whats ur snap") and
-off-platform phrases ("add me on", "swap numbers", "meet up at") are built-in
-rules in the same automaton.
+"12 Acacia Road" (not a clinic's postcode for the sat nav), and private
+meetings ("meet up after group, just us"). Handle phrases ("my insta is",
+"whats ur snap", "find me on the ghost app") and off-platform phrases ("add me
+on", "swap numbers", "meet up at") are built-in rules in the same automaton.
 """
 
 from __future__ import annotations
