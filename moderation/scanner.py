@@ -501,6 +501,10 @@ TEXT_SPEAK = {
     "anymor": "anymore",
     "nomore": "no more",
     "wiv": "with",
+    "wud": "would",
+    "thnk": "think",
+    "tak": "take",
+    "infront": "in front",
     "goin": "going",
     "doin": "doing",
     "endin": "ending",
@@ -531,7 +535,8 @@ ONE_OFF_WORDS = (
     "hallucinations", "intrusive", "disappear", "hanging", "harming", "hurting", "killing",
     "possessed", "controlling", "abusive", "threatened", "threatens", "drowning",
     "everyone", "everything", "anymore", "thinking", "nothing", "nobody", "deserve",
-    "pointless", "worthless", "burden", "forever", "goodbye",
+    "pointless", "worthless", "burden", "forever", "goodbye", "instagram", "facebook",
+    "whatsapp", "snapchat", "telegram", "tiktok",
 )
 # Everyday words (and other forms of the key words) one letter from a key word.
 _NOT_ONE_OFF = frozenset((
@@ -546,7 +551,8 @@ _NOT_ONE_OFF = frozenset((
     "notting", "overdoes", "overdoing", "overdone", "pilling", "possesses", "ranging",
     "reserve", "rilling", "skilling", "straggling", "strangle", "strangler", "strangles",
     "suffocates", "tables", "tablet", "thanking", "thinning", "threaten", "tilling",
-    "waists", "warming", "willing", "wrist", "writs",
+    "waists", "warming", "willing", "wrist", "writs", "facebooks", "instagrams",
+    "snapchats", "telegrams",
 ))
 # fmt: on
 _ALPHABET = "abcdefghijklmnopqrstuvwxyz"
@@ -707,6 +713,15 @@ _NUMBER_WORDS = {
     "seven": "7",
     "eight": "8",
     "nine": "9",
+    # as tired thumbs (and as people dodging the filter) spell them
+    "wun": "1",
+    "too": "2",
+    "fowr": "4",
+    "fore": "4",
+    "sevn": "7",
+    "sevan": "7",
+    "ate": "8",
+    "nien": "9",
 }
 _MULTIPLIERS = {"double": 2, "triple": 3, "treble": 3}
 # "seven hundred" is 700 in a spoken number ("oh seven seven hundred nine hundred ...")
@@ -715,7 +730,8 @@ _HUNDREDS = {"hundred": "00", "thousand": "000"}
 _NUM_TOKEN = re.compile(r"\+?[0-9ol]*[0-9][0-9ol]*(?![a-z])|[a-z]+")
 _NUM_ITEM = (
     r"(?:\+?[0-9ol]*[0-9][0-9ol]*(?![a-z])|(?<![a-z])(?:zero|oh|o|nought|nil|one|two|three"
-    r"|four|five|six|seven|eight|nine|double|triple|treble|hundred|thousand)(?![a-z]))"
+    r"|four|five|six|seven|eight|nine|wun|too|fowr|fore|sevn|sevan|ate|nien|double|triple"
+    r"|treble|hundred|thousand)(?![a-z]))"
 )
 # where a phone number could be: numbers and number words, close together
 _PHONE_RUN = re.compile(rf"(?<![a-z0-9+]){_NUM_ITEM}(?:[\s\-.,()/]{{0,4}}{_NUM_ITEM})*")
@@ -1389,13 +1405,58 @@ def _is_phone(digits: str, plus: bool) -> bool:
     return _UK_PHONE.fullmatch(digits) is not None
 
 
+# A number given in pieces ("seven nine five oh... and then the rest is 22 43 18 1")
+# is a phone number when the message says it is one.
+# (cue, how many digits make it a number): a cue that says "this is my number" needs
+# fewer than one that only asks to be rung ("ring me at 10 30" is a time).
+_TIME_BEFORE = re.compile(r"\b(?:at|from|till|til|until|by|since|about|around)\s*$")
+_PHONE_CUES = (
+    (
+        re.compile(
+            r"\b(?:my number|my num|num is|number is|my digits|my mob|mob|my mobile|the rest"
+            r" of my|the rest is|end of my number|my last four|in your phone as|thats my number)"
+            r"\b"
+        ),
+        5,
+    ),
+    (re.compile(r"\b(?:ring me|call me|text me|txt me|whatsapp me)\b"), 8),
+)
+
+
 def _phones(folded: str) -> list[tuple[int, int]]:
     """UK phone numbers in digits, words ("oh seven nine...") or both."""
     found = []
     for m in _PHONE_RUN.finditer(folded):
         if sum(c.isdigit() for c in m.group()) + m.group().count(" ") >= 8:
             found += _phones_in(folded, m.start(), m.end())
+    needed = min((n for cue, n in _PHONE_CUES if cue.search(folded)), default=None)
+    if not found and needed is not None:
+        pieces = [
+            (m.span(), _digit_count(folded, m.start(), m.end()))
+            for m in _PHONE_RUN.finditer(folded)
+            if not _TIME_BEFORE.search(folded, 0, m.start())  # "fed at 10 30"
+        ]
+        spans = [span for span, count in pieces if count >= 2]
+        if spans and sum(count for _, count in pieces if count >= 2) >= needed:
+            found.append((spans[0][0], spans[-1][1]))
     return found
+
+
+def _digit_count(folded: str, pos: int, endpos: int) -> int:
+    """How many digits a run of numbers and number words stands for."""
+    count = 0
+    times = 1
+    for token in _NUM_TOKEN.finditer(folded, pos, endpos):
+        word = token.group()
+        if word in _MULTIPLIERS:
+            times = _MULTIPLIERS[word]
+        elif word in _NUMBER_WORDS:
+            count += times
+            times = 1
+        elif word[0] in "+0123456789" or word[0] in "ol":
+            count += sum(c.isdigit() or c in "ol" for c in word)
+            times = 1
+    return count
 
 
 def _phones_in(folded: str, pos: int, endpos: int) -> list[tuple[int, int]]:

@@ -1078,3 +1078,51 @@ def test_a_volunteer_signposting_a_helpline_is_neither_contact_nor_abuse(text):
 def test_a_helpline_named_beside_her_own_risk_stays_a_risk():
     found = alarms("I rang the domestic abuse helpline because he hit me last night")
     assert ("abuse_dv", "RED") in found
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my digits: seven, nine, four, four, six... I'll send the rest in a sec",
+        "seven nine five oh, and then the rest is 22 43 18 1",
+        "zero sevn nien too, fore three, six wun, ate ate wun",
+    ],
+)
+def test_a_number_given_in_pieces_or_misspelt_is_a_phone(text):
+    assert "contact:phone" in contact(text), DEFAULTS.scan(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my number one fan is 2 years old and weighs 12 kg",
+        "text me later, she fed at 10 30 and 12 15",
+        "I ate two biscuits at 3 and one at 4",
+    ],
+)
+def test_numbers_beside_a_phone_word_are_not_a_phone(text):
+    assert "contact:phone" not in contact(text), DEFAULTS.scan(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "can't say it on here because it gets held, hmu on the gram",
+        "let's keep it between ourselves and get a brew",
+        "my instagran is the same handle",
+    ],
+)
+def test_moving_off_village_without_naming_the_app(text):
+    assert contact(text), DEFAULTS.scan(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "we tried the other place for lunch, much better",
+        "my mum sent me a meme on fb lol",
+        "the gram of formula per scoop confuses me",
+    ],
+)
+def test_everyday_mentions_of_places_and_apps_are_not_contact(text):
+    assert not contact(text), DEFAULTS.scan(text)
