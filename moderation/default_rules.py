@@ -1272,8 +1272,60 @@ for _frame in _YOU_ARE[:4]:
 for _frame in ("you are", "youre", "ur"):
     for _adj in ("pathetic", "disgusting", "vile", "a joke", "an idiot", "a liar", "a disgrace"):
         HOSTILITY[f"{_frame} {_adj}"] = []
+# "ur so thick", "you're such a cow", "you're an embarrassment to this group": an
+# insult aimed at her, whatever words come between ("proper", "actually", "complete").
+_ADJ_INSULTS = (
+    "thick", "deluded", "stupid", "pathetic", "disgusting", "vile", "selfish", "boring",
+    "unbearable", "spoilt", "lazy", "horrible", "ugly", "dumb", "embarrassing", "nasty",
+    "toxic", "insufferable", "annoying", "fake",
+)  # fmt: skip
+_NOUN_INSULTS_AT = (
+    "idiot", "cow", "bitch", "brat", "embarrassment", "disgrace", "drama queen",
+    "attention seeker", "liar", "loser", "nightmare", "horrible person", "waste of space",
+    "joke", "moron", "muppet", "clown", "selfish bitch", "spoilt brat", "failure",
+)  # fmt: skip
+for _frame in ("you are", "youre", "ur"):
+    for _mod in ("so", "proper", "actually"):
+        for _adj in _ADJ_INSULTS:
+            HOSTILITY[f"{_frame} {_mod} {_adj}"] = []
+    for _mod in ("a", "an", "such a", "a complete", "an absolute"):
+        for _noun in _NOUN_INSULTS_AT:
+            HOSTILITY.setdefault(f"{_frame} {_mod} {_noun}", [])
 HOSTILITY.update(
     {
+        # threats and contempt aimed at someone in the room
+        "i know where you live": [],
+        "ill find you": [],
+        "ill batter you": [],
+        "youll regret it": [],
+        "and see what happens": [],
+        "shut your mouth": [],
+        "so shut it": [],
+        "stupid woman": [],
+        "get a grip woman": [],
+        "jog on": [],
+        "bore off": [],
+        "nobody will miss you": [],
+        "no one will miss you": [],
+        "nobody wants to hear you": [],
+        "no one wants to hear you": [],
+        "nobody cares": ["nobody cares if", "nobody cares what", "nobody cares about the"],
+        "hope your kids get taken": [],
+        "hope your baby gets taken": [],
+        "hope your husband leaves you": [],
+        "hope ur husband leaves": [],
+        "your kids get taken off you": [],
+        "go back to your own country": [],
+        "go back to your country": [],
+        "dont speak proper english": [],
+        "you need to be sectioned": [],
+        "should be locked up": [],
+        "not a real mum": ["not a real mum yet"],
+        "your baby is ugly": [],
+        "your babys ugly": [],
+        "makes me want to be sick": ["makes me want to be sick in the car"],
+        "you need therapy": [],
+        "grow up you": [],
         "shut up": [
             "wont shut up",
             "wouldnt shut up",

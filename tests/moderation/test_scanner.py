@@ -1126,3 +1126,31 @@ def test_moving_off_village_without_naming_the_app(text):
 )
 def test_everyday_mentions_of_places_and_apps_are_not_contact(text):
     assert not contact(text), DEFAULTS.scan(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ur so thick its unreal",
+        "you're an absolute embarrassment to this group",
+        "i know where you live, you posted your street",
+        "nobody will miss you",
+        "go back to your own country",
+    ],
+)
+def test_insults_and_threats_aimed_at_someone_are_hostility(text):
+    assert ("hostility", "AMBER") in alarms(text), DEFAULTS.scan(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'm so thick, I left the steriliser on all night",
+        "you're not a bad mum, you're a tired mum",
+        "you're so lucky she sleeps",
+        "nobody cares if the house is a mess, honestly",
+        "watching them grow up so fast",
+    ],
+)
+def test_her_words_about_herself_and_kind_words_are_not_hostility(text):
+    assert ("hostility", "AMBER") not in alarms(text), DEFAULTS.scan(text)
