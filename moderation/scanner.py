@@ -600,6 +600,12 @@ def _text_speak() -> dict[str, str]:
     return table
 
 
+@lru_cache(maxsize=2)
+def _plain_words(slips: bool) -> dict[str, str]:
+    """What stage 8 replaces: text-speak always, slips of key words in messages."""
+    return {**_slips(), **_text_speak()} if slips else _text_speak()
+
+
 _WORD = re.compile(r"[^\W_]+")
 
 Stream = tuple[list[str], list[int], list[int], list[int]]
@@ -610,13 +616,11 @@ def _rewrite(stream: Stream, *, slips: bool) -> Stream:
     the plain words, each new letter keeping the span of the word it replaces."""
     chars, starts, ends, flags = stream
     text = "".join(chars)
-    speak = _text_speak()
-    slip_table = _slips() if slips else {}
+    table = _plain_words(slips)
     out: Stream | None = None
     last = 0
     for m in _WORD.finditer(text):
-        word = m.group()
-        plain = speak.get(word) or slip_table.get(word)
+        plain = table.get(m.group())
         if plain is None:
             continue
         if out is None:
@@ -1199,9 +1203,14 @@ _MEETING = re.compile(
 _MEETING_ASKED = re.compile(r"\b(?:coffee|cuppa|walk|park|lunch|drink|soft play)\b")
 
 
+_PRIVATE_HINTS = ("just ", "the others", "dont tell", "between", "secret")
+
+
 def _private_meetings(stream: Stream) -> list[Match]:
     chars, starts, ends, _ = stream
     spaced = "".join(chars)
+    if not any(hint in spaced for hint in _PRIVATE_HINTS):
+        return []
     found = _PRIVATE.search(spaced)
     if found is None:
         return []
@@ -1341,13 +1350,16 @@ class Scanner:
                 else:
                     hits.append((entry.spec, x0, x1))
         out: list[Match] = []
-        signposting = _SIGNPOSTS.search(spaced) is not None
+        signposting: bool | None = None  # whether a helpline is named, read when needed
         for index, x0, x1 in hits:
             if any(e0 <= x0 and x1 <= e1 for e0, e1 in excepted.get(index, ())):
                 continue
             spec = self._specs[index]
-            if spec.category in _DENIABLE and _not_her_own(spaced, x0, x1, signposting):
-                not_own.add(len(out))
+            if spec.category in _DENIABLE:
+                if signposting is None:
+                    signposting = _SIGNPOSTS.search(spaced) is not None
+                if _not_her_own(spaced, x0, x1, signposting):
+                    not_own.add(len(out))
             out.append(
                 Match(
                     spec.id,
@@ -1429,8 +1441,10 @@ def _phones(folded: str) -> list[tuple[int, int]]:
     for m in _PHONE_RUN.finditer(folded):
         if sum(c.isdigit() for c in m.group()) + m.group().count(" ") >= 8:
             found += _phones_in(folded, m.start(), m.end())
+    if found:
+        return found
     needed = min((n for cue, n in _PHONE_CUES if cue.search(folded)), default=None)
-    if not found and needed is not None:
+    if needed is not None:
         pieces = [
             (m.span(), _digit_count(folded, m.start(), m.end()))
             for m in _PHONE_RUN.finditer(folded)
