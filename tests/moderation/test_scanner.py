@@ -1154,3 +1154,28 @@ def test_insults_and_threats_aimed_at_someone_are_hostility(text):
 )
 def test_her_words_about_herself_and_kind_words_are_not_hostility(text):
     assert ("hostility", "AMBER") not in alarms(text), DEFAULTS.scan(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "he's smashing up the kitchen and i'm upstairs with the baby",
+        "he sed he'll put me in the ground",
+        "he tryed to strangle me last night",
+        "says i'm not leaving this house alive",
+    ],
+)
+def test_danger_now_in_the_words_of_the_moment_is_red_abuse(text):
+    assert ("abuse_dv", "RED") in alarms(text), DEFAULTS.scan(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my mum dragged me to soft play again",
+        "he broke my heart when he said he was moving away for work lol",
+        "smashing the weaning this week, she loves broccoli",
+    ],
+)
+def test_everyday_dragging_breaking_and_smashing_is_not_abuse(text):
+    assert ("abuse_dv", "RED") not in alarms(text), DEFAULTS.scan(text)
