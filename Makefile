@@ -6,7 +6,7 @@ DEMO_PASSWORD ?= village-demo
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format install install-dev install-bench migrate clean bench
+.PHONY: run test lint format install install-dev install-bench migrate clean bench eval-moderation train-risk-model
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,17 @@ TEST_WORKERS ?= 2
 PYTEST_ARGS ?=
 test: install-dev
 	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
+
+# Screening measured on the corpus's held-out split: the rules, the model and
+# both (docs/safeguarding.md); fails when a figure is more than one line worse
+# than moderation/model/figures.json. Embeddings are cached in .cache/.
+eval-moderation: install-dev
+	$(BIN)/python manage.py eval_moderation --check
+
+# Retrain the model's heads from the corpus (deterministic; writes
+# moderation/model/, to be committed with the corpus it was trained on).
+train-risk-model: install-dev
+	$(BIN)/python manage.py train_risk_model
 
 # The standard load set on the local PostgreSQL and Redis (docs/performance.md).
 bench: install-bench

@@ -133,6 +133,14 @@ class Flag(models.Model):
     def is_open(self) -> bool:
         return self.resolved_at is None
 
+    @property
+    def model_reading(self) -> tuple[str, float] | None:
+        """The risk model's most likely category and its probability, if it ran."""
+        if not self.model_scores:
+            return None
+        category = max(self.model_scores, key=lambda c: self.model_scores[c])
+        return category, float(self.model_scores[category])
+
 
 class Report(models.Model):
     """A participant's report of a message. The reported person never learns who."""

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal
 
 from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
@@ -17,13 +16,13 @@ from accounts.revocation import revoke_user_sockets
 from audit.models import AuditEntry
 from audit.services import record_audit
 from infra.realtime import broadcast_on_commit, coordinators_group, room_group, user_group
-from moderation import notices, policy
+from moderation import notices, policy, risk_model
 from moderation import ruleset as ruleset_module
 from moderation.audit_actions import ModerationAuditAction
 from moderation.models import LEVEL_ORDER, Flag, Level, Mute, Report, Rule, SiteSettings, Warning
 from moderation.protocols import MessageStatus, RoomKind, ScreenedMessage, ScreenedRoom
 from moderation.ruleset import RuleScope
-from moderation.scanner import Match
+from moderation.screening import Thresholds, Verdict, decide
 from moderation.selectors import (
     crisis_card_for,
     is_staffed,
@@ -84,58 +83,6 @@ def record_direct_excerpts_seen(
 # --- screening messages --------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Verdict:
-    """What happens to a message before it is stored, and what follows."""
-
-    action: Literal["publish", "hold", "block"]
-    level: str | None = None
-    category: str = ""
-    matches: tuple[Match, ...] = ()
-
-    @property
-    def needs_flag(self) -> bool:
-        return self.level in (Level.RED, Level.AMBER) or self.action != "publish"
-
-    @property
-    def needs_crisis_card(self) -> bool:
-        return self.level == Level.RED
-
-    @property
-    def notice(self) -> str:
-        """What the author is told, kindly, when her message is not simply published."""
-        if self.action == "block":
-            return (
-                "This message wasn't shared with the room. It has been kept for the team to "
-                "read, and a coordinator may be in touch."
-            )
-        if self.action == "hold" and self.category == "contact":
-            return (
-                "To keep everyone safe, Village doesn't share phone numbers, emails, addresses "
-                "or social media, or arrange to meet elsewhere. A coordinator will look at your "
-                "message before it is shared."
-            )
-        if self.action == "hold":
-            return "Your message has been shared with the volunteers, who will read it soon."
-        return ""
-
-
-PUBLISH = Verdict("publish")
-
-
-def _default_action(match: Match, room_kind: str) -> str:
-    """`room_kind`: a RoomKind value."""
-    if match.action != Rule.Action.DEFAULT:
-        return match.action
-    if match.category == "contact":
-        return "hold"
-    if match.level == Level.RED:
-        return "hold" if room_kind == RoomKind.GROUP else "flag"
-    if match.level == Level.AMBER:
-        return "flag"
-    return "none"
-
-
 def _applies(scope: RuleScope | None, *, room_id: int, author: User) -> bool:
     if scope is None:
         return False
@@ -155,10 +102,11 @@ def scan_text(
     room_id: int | None = None,
     author: User | None = None,
 ) -> Verdict:
-    """Scan `text` with the current rules and apply SAFEGUARDING.md's table.
+    """Scan `text` with the current rules and the model, and apply SAFEGUARDING.md's table.
 
     Without a room or an author, every rule counts (the rules page and
-    `manage.py scan_text`).
+    `manage.py scan_text`). The model runs unless the site has turned it off;
+    how the two decide together is moderation.screening's.
     """
     ruleset = ruleset_module.current()
     matches = []
@@ -166,18 +114,25 @@ def scan_text(
         scope = ruleset.scopes.get(match.rule)
         if author is None or room_id is None or _applies(scope, room_id=room_id, author=author):
             matches.append(match)
-    if not matches:
-        return PUBLISH
-    top = min(matches, key=lambda m: LEVEL_ORDER.get(m.level, 9))
-    actions = {_default_action(m, room_kind) for m in matches}
-    action: Literal["publish", "hold", "block"] = (
-        "block" if "block" in actions else "hold" if "hold" in actions else "publish"
+    model = risk_model.current()
+    service = site_settings() if model is not None else None
+    if model is None or service is None or not service.model_enabled:
+        return decide(matches, room_kind=room_kind)
+    return decide(
+        matches,
+        room_kind=room_kind,
+        scores=model.score(text),
+        thresholds=model_thresholds(service),
+        length=len(text),
     )
-    held = [m for m in matches if _default_action(m, room_kind) in ("hold", "block")]
-    category = (min(held, key=lambda m: LEVEL_ORDER.get(m.level, 9)) if held else top).category
-    if top.level == Level.GREEN and action == "publish":
-        return Verdict("publish", Level.GREEN, top.category, tuple(matches))
-    return Verdict(action, top.level, category, tuple(matches))
+
+
+def model_thresholds(service: SiteSettings) -> Thresholds:
+    """The site's thresholds: the coordinators' choices over the recommended ones."""
+    chosen = {**risk_model.recommended_thresholds()}
+    for category, values in (service.model_thresholds or {}).items():
+        chosen[category] = {**chosen.get(category, {}), **values}
+    return Thresholds.from_json(chosen)
 
 
 def screen_message(*, author: User, room: ScreenedRoom, body: str) -> Verdict:
@@ -219,14 +174,17 @@ def _announce_flag(flag: Flag, kind: str = "chat.flag") -> None:
 
 def flag_message(*, message: ScreenedMessage, verdict: Verdict) -> Flag:
     """Store the flag for a screened message. Call in the message's transaction."""
+    model = risk_model.current() if verdict.scores is not None else None
     flag = Flag.objects.create(
-        source=Flag.Source.SCANNER,
+        source=Flag.Source.SCANNER if verdict.rule_matches else Flag.Source.MODEL,
         level=verdict.level or Level.AMBER,
         category=verdict.category,
         message_id=message.pk,
         room_id=message.room_id,
         subject_id=message.author_id,
-        detail="; ".join(sorted({f"{m.category}: {m.term}" for m in verdict.matches}))[:1000],
+        detail="; ".join(sorted({f"{m.category}: {m.term}" for m in verdict.rule_matches}))[:1000],
+        model_scores=dict(verdict.scores or {}),
+        model_version=model.version[:40] if model is not None else "",
     )
     flag.rules.set([m.rule for m in verdict.matches if isinstance(m.rule, int)])
     _announce_flag(flag)

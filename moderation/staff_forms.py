@@ -202,6 +202,11 @@ ONE_PERSON_REFUSED = (
 )
 
 
+LEVEL_WORDS = {"review": "review (AMBER)", "red": "red"}
+# The thresholds offered for the model, beside the recommended and saved ones.
+THRESHOLD_CHOICES = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 0.98)
+
+
 class SiteSettingsForm(forms.Form):
     """Staffed hours (one time a day), the crisis card, the contact rule, the
     off-hours thresholds. `values()` gives what changed, for the service."""
@@ -244,10 +249,28 @@ class SiteSettingsForm(forms.Form):
         help_text="Between 1 and 168 (a week). Older reports still reach the queue.",
     )
 
-    def __init__(self, *args, settings_row, **kwargs):
+    model_enabled = forms.BooleanField(
+        required=False,
+        label="Screen messages with the risk model beside the rules",
+        help_text="The model reads meaning the rules miss (other words, other languages). "
+        "Its decisions are labelled as the model's on the queue, with its score.",
+    )
+
+    def __init__(self, *args, settings_row, model_curves=None, recommended=None, **kwargs):
         self.settings_row = settings_row
         self.saved_hours = [list(slot) for slot in settings_row.staffed_hours or []]
+        self.model_curves = model_curves or {}
+        self.recommended = recommended or {}
+        saved_thresholds = {
+            category: {**self.recommended.get(category, {}), **chosen}
+            for category, chosen in {
+                **{c: {} for c in self.recommended},
+                **(settings_row.model_thresholds or {}),
+            }.items()
+        }
+        self.saved_thresholds = saved_thresholds
         initial = {
+            "model_enabled": settings_row.model_enabled,
             "crisis_card_text": settings_row.crisis_card_text,
             "contact_rule_enabled": settings_row.contact_rule_enabled,
             "off_hours_hide_after_reports": settings_row.off_hours_hide_after_reports,
@@ -268,6 +291,47 @@ class SiteSettingsForm(forms.Form):
                 required=False, label="From", widget=TimeInput
             )
             self.fields[f"to_{day}"] = forms.TimeField(required=False, label="To", widget=TimeInput)
+        for category, levels in saved_thresholds.items():
+            for level, value in levels.items():
+                name = f"{level}_{category}"
+                self.fields[name] = forms.TypedChoiceField(
+                    coerce=float,
+                    required=False,
+                    empty_value=None,
+                    label=f"{category}: {LEVEL_WORDS[level]} threshold",
+                    choices=self._threshold_choices(category, level, value),
+                )
+                self.initial[name] = f"{value:.2f}"
+
+    def _threshold_choices(self, category: str, level: str, saved: float) -> list:
+        """Each threshold with what it measured on the held-out split, as words."""
+        recommended = self.recommended.get(category, {}).get(level)
+        points = {f"{p['threshold']:.2f}": p for p in self.model_curves.get(category, [])}
+        wanted = sorted({*THRESHOLD_CHOICES, saved, *([recommended] if recommended else [])})
+        choices = []
+        for value in wanted:
+            key = f"{value:.2f}"
+            point = points.get(key)
+            words = key
+            if point:
+                words += (
+                    f": catches {point['caught']} of {point['lines']} held-out {category} "
+                    f"lines, {1000 * point['false_alarms'] / point['everyday']:.1f} false "
+                    "alarms per 1,000 everyday lines"
+                )
+            if recommended is not None and key == f"{recommended:.2f}":
+                words += " (recommended)"
+            choices.append((key, words))
+        return choices
+
+    def thresholds(self):
+        """(category, review field, red field or None) for the template."""
+        for category, levels in self.saved_thresholds.items():
+            yield {
+                "category": category,
+                "review": self[f"review_{category}"],
+                "red": self[f"red_{category}"] if "red" in levels else None,
+            }
 
     def _saved_slots(self, day: int) -> list[list]:
         return [slot for slot in self.saved_hours if int(slot[0]) == day]
@@ -308,6 +372,30 @@ class SiteSettingsForm(forms.Form):
                 continue
             hours.append([day, start, end])
         cleaned["staffed_hours"] = sorted(hours, key=lambda slot: (int(slot[0]), slot[1]))
+        chosen = {}
+        for category, levels in self.saved_thresholds.items():
+            if any(f"{level}_{category}" in self.errors for level in levels):
+                continue
+            # A form sent without a threshold (an older page) keeps the saved one.
+            values = {
+                level: saved
+                if cleaned.get(f"{level}_{category}") is None
+                else cleaned[f"{level}_{category}"]
+                for level, saved in levels.items()
+            }
+            if "red" in values and values["red"] < values["review"]:
+                self.add_error(
+                    f"red_{category}",
+                    f"The red threshold for {category} must be at least its review threshold.",
+                )
+            own = {
+                level: value
+                for level, value in values.items()
+                if value != self.recommended.get(category, {}).get(level)
+            }
+            if own:
+                chosen[category] = own
+        cleaned["model_thresholds"] = chosen
         return cleaned
 
     def values(self) -> dict:
@@ -320,8 +408,11 @@ class SiteSettingsForm(forms.Form):
             "off_hours_hide_after_reports": self.cleaned_data["off_hours_hide_after_reports"],
             "off_hours_mute_after_reports": self.cleaned_data["off_hours_mute_after_reports"],
             "off_hours_report_window_hours": self.cleaned_data["off_hours_report_window_hours"],
+            "model_enabled": self.cleaned_data["model_enabled"],
+            "model_thresholds": self.cleaned_data["model_thresholds"],
         }
         saved = {name: getattr(row, name) for name in candidates}
+        saved["model_thresholds"] = row.model_thresholds or {}
         saved["staffed_hours"] = sorted(
             ([int(s[0]), s[1], s[2]] for s in self.saved_hours), key=lambda s: (s[0], s[1])
         )

@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts.views import staff_page
-from moderation import policy, services
+from moderation import policy, risk_model, services
 from moderation.crisis import DEFAULT_CRISIS_CARD, TEAM_TOLD, crisis_card
 from moderation.forms import RuleSwitchForm
 from moderation.models import Level, Rule
@@ -108,6 +108,9 @@ class TryResult:
     category: str
     matches: tuple[TriedMatch, ...]
     segments: tuple[Segment, ...]
+    # The model's reading, most likely first: (category, probability, what it does);
+    # empty when the model is off.
+    model: tuple[tuple[str, float, str], ...] = ()
 
     @property
     def crisis_card(self) -> bool:
@@ -137,7 +140,7 @@ def _segments(text: str, spans: list[tuple[int, int]]) -> tuple[Segment, ...]:
 
 
 def try_message(text: str) -> TryResult:
-    """What every enabled rule would do with `text` in a group room (and in a 1:1)."""
+    """What the enabled rules and the model would do with `text` in a group room (and a 1:1)."""
     verdict = services.scan_text(text=text, room_kind=RoomKind.GROUP)
     direct = services.scan_text(text=text, room_kind=RoomKind.DIRECT)
     matches = tuple(
@@ -148,7 +151,21 @@ def try_message(text: str) -> TryResult:
             level=match.level,
             part=text[match.start : match.end],
         )
-        for match in sorted(verdict.matches, key=lambda m: (m.start, m.end))
+        for match in sorted(verdict.rule_matches, key=lambda m: (m.start, m.end))
+    )
+    raised = {match.category: match for match in verdict.model_matches}
+
+    def effect(category: str) -> str:
+        match = raised.get(category)
+        if match is None:
+            return "below its review threshold"
+        if match.action == Rule.Action.HOLD:
+            return "held for the volunteers at AMBER"
+        return f"raises {match.level}"
+
+    model = tuple(
+        (category, score, effect(category))
+        for category, score in sorted((verdict.scores or {}).items(), key=lambda kv: -kv[1])
     )
     return TryResult(
         outcome=outcome(verdict),
@@ -157,7 +174,8 @@ def try_message(text: str) -> TryResult:
         level=verdict.level,
         category=verdict.category,
         matches=matches,
-        segments=_segments(text, [(m.start, m.end) for m in verdict.matches]),
+        segments=_segments(text, [(m.start, m.end) for m in verdict.rule_matches]),
+        model=model,
     )
 
 
@@ -297,7 +315,12 @@ def _card_previews(text: str) -> dict:
 @settings_page
 def site_settings_page(request):
     row = site_settings()
-    form = SiteSettingsForm(request.POST or None, settings_row=row)
+    form = SiteSettingsForm(
+        request.POST or None,
+        settings_row=row,
+        model_curves=risk_model.curves(),
+        recommended=risk_model.recommended_thresholds(),
+    )
     previewing = request.method == "POST" and "preview" in request.POST
     if request.method == "POST" and not previewing and form.is_valid():
         values = form.values()

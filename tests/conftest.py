@@ -11,6 +11,7 @@ import hashlib
 import os
 import uuid
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 from allauth.account.models import EmailAddress
@@ -31,6 +32,10 @@ from accounts.models import (
 from chat import services as chat_services
 
 IN_CI = bool(os.environ.get("CI"))
+# Tests that are not about the model get one that scores only the phrases in
+# this file (moderation.risk_model.ScriptedModel), here and in the servers
+# they start; tests/moderation/test_risk_model.py has the real one.
+SCRIPTED_MODEL = f"scripted:{Path(__file__).parent / 'moderation' / 'scripted_model.json'}"
 # Redis keys of this run (rate limits, presence, channel layer) start here.
 RUN_PREFIX = f"village-test-{uuid.uuid4().hex[:10]}"
 
@@ -41,6 +46,8 @@ def pytest_configure(config):
     settings.REDIS_PREFIX = RUN_PREFIX
     # Tests drive the periodic jobs themselves, with their own clock.
     settings.VILLAGE_PERIODIC_IN_WEB = False
+    settings.VILLAGE_RISK_MODEL = SCRIPTED_MODEL
+    os.environ["VILLAGE_RISK_MODEL"] = SCRIPTED_MODEL
     if settings.REDIS_URL:
         settings.CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = f"{RUN_PREFIX}:layer"
         settings.CACHES["default"]["KEY_PREFIX"] = f"{RUN_PREFIX}:cache"

@@ -318,6 +318,10 @@ VILLAGE_QUICK_EXIT_URL = env.str("VILLAGE_QUICK_EXIT_URL", default="https://www.
 # --- Chat ---------------------------------------------------------------------
 
 VILLAGE_MESSAGE_MAX_LENGTH = 2000
+# The trained risk model beside the rules (moderation/risk_model.py): "e5" (the
+# shipped heads over multilingual-e5-small, in-process, nothing downloaded),
+# "off", or "scripted:<file>" (the tests' model).
+VILLAGE_RISK_MODEL = env.str("VILLAGE_RISK_MODEL", default="e5")
 # Per-person send limit: this many new messages in this many seconds.
 VILLAGE_SEND_RATE_COUNT = env.int("VILLAGE_SEND_RATE_COUNT", default=5)
 VILLAGE_SEND_RATE_SECONDS = env.int("VILLAGE_SEND_RATE_SECONDS", default=5)

@@ -323,6 +323,7 @@ def settings_data(**overrides):
     data = {
         "crisis_card_text": "",
         "contact_rule_enabled": "on",
+        "model_enabled": "on",
         "off_hours_hide_after_reports": "3",
         "off_hours_mute_after_reports": "5",
         "off_hours_report_window_hours": "24",

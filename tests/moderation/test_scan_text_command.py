@@ -15,7 +15,7 @@ from moderation.models import Rule
 pytestmark = pytest.mark.django_db
 
 KEYS = {"text", "action", "level", "matches"}
-MATCH_KEYS = {"rule", "category", "level", "start", "end"}
+MATCH_KEYS = {"source", "rule", "category", "level", "start", "end"}
 
 
 @pytest.fixture(autouse=True)
@@ -83,7 +83,14 @@ def test_an_amber_match_is_printed_as_flag(monkeypatch):
     (result,) = scan(monkeypatch, "you zorblaxes\n")
     assert result["action"] == "flag" and result["level"] == "AMBER"
     assert result["matches"] == [
-        {"rule": rule.pk, "category": "hostility", "level": "AMBER", "start": 4, "end": 13}
+        {
+            "source": "rule",
+            "rule": rule.pk,
+            "category": "hostility",
+            "level": "AMBER",
+            "start": 4,
+            "end": 13,
+        }
     ]
 
 
@@ -130,3 +137,21 @@ def test_output_keeps_non_ascii_characters_unescaped(monkeypatch):
     out = io.StringIO()
     call_command("scan_text", stdout=out)
     assert "Ça va 👶" in out.getvalue()
+
+
+def test_the_model_and_the_rules_both_show_with_their_source(monkeypatch):
+    """The combined verdict: a rule's match and the model's, each saying where it came from."""
+    rule = Rule.objects.create(term="zorblax*", category="hostility", level="AMBER")
+    (result,) = scan(monkeypatch, "you zorblaxes, scripted reading alpha\n")
+    assert result["action"] == "hold" and result["level"] == "RED"
+    assert [m["rule"] for m in result["matches"] if m["source"] == "rule"] == [rule.pk]
+    (model,) = [m for m in result["matches"] if m["source"] == "model"]
+    assert model == {
+        "source": "model",
+        "rule": "model:self_harm",
+        "category": "self_harm",
+        "level": "RED",
+        "start": 0,
+        "end": len(result["text"]),
+        "score": 0.999,
+    }

@@ -2,11 +2,13 @@
 
     echo "ring me on 07911 123456" | python manage.py scan_text
 
-Each output line is
+Each output line is the combined verdict of the rules and the model
 {"text", "action": publish|flag|hold|block, "level": RED|AMBER|GREEN|null,
- "matches": [{"rule", "category", "level", "start", "end"}]}
-where "rule" is the rule's id, or the detector's name for the built-in contact
-checks, and start/end are character offsets in "text". Nothing is stored or sent.
+ "matches": [{"source": rule|model, "rule", "category", "level", "start", "end"}]}
+where "rule" is the rule's id, the detector's name for the built-in contact
+checks, or "model:<category>" for the model, whose matches also carry its
+"score" and span the whole text; start/end are character offsets in "text".
+Nothing is stored or sent.
 """
 
 from __future__ import annotations
@@ -57,11 +59,13 @@ def scan_line(text: str, *, room_kind: str = "group") -> dict:
         "level": str(verdict.level) if verdict.level else None,
         "matches": [
             {
+                "source": match.source,
                 "rule": match.rule,
                 "category": match.category,
                 "level": str(match.level),
                 "start": match.start,
                 "end": match.end,
+                **({"score": match.score} if match.score is not None else {}),
             }
             for match in sorted(verdict.matches, key=lambda m: (m.start, m.end))
         ],
