@@ -1207,7 +1207,8 @@ _PRIVATE = re.compile(
 )
 _MEETING = re.compile(
     r"\b(?:meet|meet up|come round|come over|pop round|pop over|my place|my house|your place"
-    r"|your house|pick you up|playdate|play date|after group|before group)\b|☕"
+    r"|your house|pick you up|playdate|play date"
+    r"|(?:after|before) (?:the |baby |mums |our )?group)\b|☕"
 )
 _MEETING_ASKED = re.compile(r"\b(?:coffee|cuppa|walk|park|lunch|drink|soft play)\b")
 

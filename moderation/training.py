@@ -166,9 +166,11 @@ def out_of_fold(rows, labels: np.ndarray) -> np.ndarray:
 
 
 # The model alone may raise this many false alarms in each category, as a share
-# of the everyday training lines scored out of fold: six categories at 0.3% stay
-# inside the 2% AMBER target, two RED categories at 0.1% inside the 0.5% one.
-REVIEW_FALSE_ALARMS = 0.003
+# of the everyday training lines scored out of fold: six categories at 0.2%
+# leave room for the rules' own inside the 2% AMBER target (at 0.3% the two
+# together measured 2.3% on the held-out split), and the RED categories at
+# 0.1% stay inside the 0.5% one.
+REVIEW_FALSE_ALARMS = 0.002
 RED_FALSE_ALARMS = 0.001
 
 
