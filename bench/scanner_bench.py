@@ -9,8 +9,10 @@ category), each with the built-in contact detectors, times
 the build (cold: nothing cached; warm: a rebuild in the same process, as when
 a coordinator edits a rule), and the median time of one scan of a realistic
 500-character message (all sizes timed in interleaved rounds, so that the
-machine's drift falls on each alike). Prints a table and writes
-bench/results/scanner.json.
+machine's drift falls on each alike). Then the risk model's cost by message
+length (moderation/risk_model.py: e5 on one thread, n-grams, six heads; long
+messages in windows), the median of --model-runs scores per length. Prints
+tables and writes bench/results/scanner.json.
 
 Plain Python: `moderation.scanner` imports without Django settings.
 """
@@ -120,9 +122,42 @@ def time_scans(
     return times
 
 
+MODEL_LENGTHS = (50, 100, 250, 500, 1000, 2000)  # 2,000: the longest message Village takes
+
+
+def model_costs(runs: int) -> list[dict]:
+    """Median and p95 milliseconds of one RiskModel.score, by message length."""
+    from moderation import risk_model
+
+    model = risk_model.load(risk_model.ARTEFACTS["e5"])
+    long_text = (MESSAGE + " ") * 5
+    model.score(MESSAGE)  # loads the engine and warms its caches
+    rows = []
+    for length in MODEL_LENGTHS:
+        text = long_text[:length]
+        samples = []
+        for _ in range(runs):
+            t0 = time.perf_counter()
+            model.score(text)
+            samples.append((time.perf_counter() - t0) * 1000)
+        samples.sort()
+        rows.append(
+            {
+                "chars": length,
+                "windows": len(risk_model.windows(text)),
+                "score_median_ms": round(statistics.median(samples), 1),
+                "score_p95_ms": round(samples[max(0, int(len(samples) * 0.95) - 1)], 1),
+            }
+        )
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5000, help="scans per size (default 5000)")
+    parser.add_argument(
+        "--model-runs", type=int, default=20, help="model scores per length (default 20)"
+    )
     args = parser.parse_args()
 
     built = []
@@ -176,6 +211,19 @@ def main() -> None:
         )
         print(" | ".join(f"{v:>14,}" if isinstance(v, int) else f"{v:>14.1f}" for v in row))
 
+    model = model_costs(args.model_runs)
+    print()
+    print(f"risk model, one thread, {args.model_runs} scores per length")
+    header = ("chars", "windows", "median ms", "p95 ms")
+    print(" | ".join(f"{h:>10}" for h in header))
+    for r in model:
+        print(
+            " | ".join(
+                f"{v:>10}"
+                for v in (r["chars"], r["windows"], r["score_median_ms"], r["score_p95_ms"])
+            )
+        )
+
     out = ROOT / "bench" / "results" / "scanner.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(
@@ -186,6 +234,7 @@ def main() -> None:
                 "python": platform.python_version(),
                 "machine": platform.machine(),
                 "results": results,
+                "model": model,
             },
             indent=2,
         )
