@@ -60,8 +60,8 @@ class TryMessageForm(forms.Form):
         max_length=settings.VILLAGE_MESSAGE_MAX_LENGTH,
         strip=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Type a message as a mum might write it to see what the rules would do. "
-        "Nothing is sent or saved.",
+        help_text="Type a message as a mum might write it to see what the rules and the "
+        "risk model would do. Nothing is sent or saved.",
     )
 
     def clean_text(self):
@@ -300,29 +300,44 @@ class SiteSettingsForm(forms.Form):
                     empty_value=None,
                     label=f"{category}: {LEVEL_WORDS[level]} threshold",
                     choices=self._threshold_choices(category, level, value),
+                    help_text=self._now(category, value),
                 )
                 self.initial[name] = f"{value:.2f}"
 
+    def _measured(self, category: str, value: float) -> dict | None:
+        for point in self.model_curves.get(category, []):
+            if f"{point['threshold']:.2f}" == f"{value:.2f}":
+                return point
+        return None
+
     def _threshold_choices(self, category: str, level: str, saved: float) -> list:
-        """Each threshold with what it measured on the held-out split, as words."""
+        """Each threshold with what it measured on the held-out split, in short."""
         recommended = self.recommended.get(category, {}).get(level)
-        points = {f"{p['threshold']:.2f}": p for p in self.model_curves.get(category, [])}
         wanted = sorted({*THRESHOLD_CHOICES, saved, *([recommended] if recommended else [])})
         choices = []
         for value in wanted:
-            key = f"{value:.2f}"
-            point = points.get(key)
-            words = key
+            words = f"{value:.2f}"
+            point = self._measured(category, value)
             if point:
                 words += (
-                    f": catches {point['caught']} of {point['lines']} held-out {category} "
-                    f"lines, {1000 * point['false_alarms'] / point['everyday']:.1f} false "
-                    "alarms per 1,000 everyday lines"
+                    f": {100 * point['caught'] / point['lines']:.0f}% caught, "
+                    f"{1000 * point['false_alarms'] / point['everyday']:.1f} false alarms in 1,000"
                 )
-            if recommended is not None and key == f"{recommended:.2f}":
+            if recommended is not None and f"{value:.2f}" == f"{recommended:.2f}":
                 words += " (recommended)"
-            choices.append((key, words))
+            choices.append((f"{value:.2f}", words))
         return choices
+
+    def _now(self, category: str, value: float) -> str:
+        """The saved threshold's figures in words, under its box."""
+        point = self._measured(category, value)
+        if point is None:
+            return ""
+        return (
+            f"At {value:.2f} it caught {point['caught']} of {point['lines']} held-out "
+            f"{category} lines and raised {point['false_alarms']} false "
+            f"alarm{'' if point['false_alarms'] == 1 else 's'} on {point['everyday']:,} everyday lines."
+        )
 
     def thresholds(self):
         """(category, review field, red field or None) for the template."""

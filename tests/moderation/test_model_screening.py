@@ -115,7 +115,8 @@ def test_a_coordinator_lowers_a_threshold_and_the_model_flags_at_it(
     client.force_login(coordinator)
     page = client.get(SETTINGS).content.decode()
     choice = re.search(r'<option value="0.50"[^>]*>([^<]*)</option>', page)
-    assert choice and re.search(r"catches \d+ of \d+ held-out self_harm lines", choice.group(1))
+    assert choice and re.search(r"0.50: \d+% caught, [\d.]+ false alarms in 1,000", choice.group(1))
+    assert re.search(r"it caught \d+ of \d+ held-out self_harm lines and raised \d+ false", page)
     assert "(recommended)" in page
     response = client.post(SETTINGS, settings_data(review_self_harm="0.50"))
     assert response.status_code == 302
