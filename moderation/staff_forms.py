@@ -336,7 +336,8 @@ class SiteSettingsForm(forms.Form):
         return (
             f"At {value:.2f} it caught {point['caught']} of {point['lines']} held-out "
             f"{category} lines and raised {point['false_alarms']} false "
-            f"alarm{'' if point['false_alarms'] == 1 else 's'} on {point['everyday']:,} everyday lines."
+            f"alarm{'' if point['false_alarms'] == 1 else 's'} on "
+            f"{point['everyday']:,} everyday lines."
         )
 
     def thresholds(self):
