@@ -26,6 +26,17 @@ class RecordingEmbedder(risk_model.HashedEmbedder):
         return super().embed(texts)
 
 
+HEAD_AT_ZERO = risk_model.Head(coef=np.zeros(1), intercept=0.0, platt_a=-1.0, platt_b=0.0)
+
+
+class ZeroEmbedder(RecordingEmbedder):
+    """Records what it is given and returns zeros: for following the data, not scoring."""
+
+    def embed(self, texts):
+        self.seen.extend(texts)
+        return np.zeros((len(texts), self.dim), dtype=np.float32)
+
+
 @pytest.fixture
 def cache(tmp_path, monkeypatch):
     monkeypatch.setenv("VILLAGE_CACHE_DIR", str(tmp_path))
@@ -43,11 +54,18 @@ def some_lines():
     return picked
 
 
-def test_training_never_reads_a_heldout_line(cache):
-    embedder = RecordingEmbedder()
-    held = {line.text for line in corpus.split().heldout}
-    training.train(embedder=embedder)
-    assert embedder.seen and not held & set(embedder.seen)
+def test_training_never_reads_a_heldout_line(cache, monkeypatch):
+    """What reaches the embedder and the n-grams is the training split, all of it."""
+    fitted = []
+    monkeypatch.setattr(
+        training, "_fit_head", lambda rows, labels: fitted.append(rows.shape) or HEAD_AT_ZERO
+    )
+    embedder = ZeroEmbedder()
+    split = corpus.split()
+    model = training.train(embedder=embedder)
+    assert sorted(embedder.seen) == sorted(line.text for line in split.train)
+    assert not {line.text for line in split.heldout} & set(embedder.seen)
+    assert fitted == [(len(split.train), embedder.dim + model.ngrams.size)] * len(RISK_CATEGORIES)
 
 
 def test_the_same_lines_give_the_same_artefact_twice(cache, some_lines):
