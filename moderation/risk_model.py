@@ -23,6 +23,7 @@ import threading
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -383,13 +384,17 @@ def current() -> Scorer | None:
         return _loaded[kind]
 
 
+@lru_cache(maxsize=1)
+def _shipped() -> dict:
+    """The shipped artefact's JSON, read once a process (it changes only with a deploy)."""
+    return json.loads(ARTEFACTS["e5"].read_text(encoding="utf-8"))
+
+
 def recommended_thresholds() -> dict[str, dict[str, float]]:
     """The thresholds chosen when the shipped model was trained (its artefact)."""
-    data = json.loads(ARTEFACTS["e5"].read_text(encoding="utf-8"))
-    return data["thresholds"]
+    return _shipped()["thresholds"]
 
 
 def curves() -> dict[str, list[dict[str, float | int]]]:
     """Held-out recall and false alarms at each candidate threshold (the settings page)."""
-    data = json.loads(ARTEFACTS["e5"].read_text(encoding="utf-8"))
-    return data["curves"]
+    return _shipped()["curves"]

@@ -18,6 +18,7 @@ from chat import services as chat_services
 from chat.models import Message
 from moderation import risk_model, ruleset
 from moderation.models import Flag, SiteSettings
+from tests.moderation.test_rules_pages import settings_data
 
 pytestmark = pytest.mark.django_db
 
@@ -39,21 +40,6 @@ def send(author, room_id, body):
     return chat_services.send_message(
         author=author, room_id=room_id, client_id=uuid.uuid4(), body=body
     )
-
-
-def settings_data(**overrides):
-    data = {
-        "crisis_card_text": "",
-        "contact_rule_enabled": "on",
-        "model_enabled": "on",
-        "off_hours_hide_after_reports": "3",
-        "off_hours_mute_after_reports": "5",
-        "off_hours_report_window_hours": "24",
-    }
-    for day in range(5):
-        data.update({f"staffed_{day}": "on", f"from_{day}": "09:00", f"to_{day}": "17:00"})
-    data.update(overrides)
-    return data
 
 
 def test_the_model_alone_holds_a_red_message_and_says_so_on_the_flag(
