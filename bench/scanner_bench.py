@@ -144,7 +144,7 @@ def model_costs(runs: int) -> list[dict]:
         rows.append(
             {
                 "chars": length,
-                "windows": len(risk_model.windows(text)),
+                "windows": len(risk_model.windows_to_score(text)),
                 "score_median_ms": round(statistics.median(samples), 1),
                 "score_p95_ms": round(samples[max(0, int(len(samples) * 0.95) - 1)], 1),
             }

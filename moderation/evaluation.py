@@ -244,13 +244,13 @@ def regressions(committed: Figures, now: Figures) -> list[str]:
 
 def model_scores(model, lines: Sequence[Line]) -> list[dict[str, float]]:
     """The model's scores for `lines`, windowed as in use, embeddings from the cache."""
-    from moderation.risk_model import windows
+    from moderation.risk_model import windows_to_score
     from moderation.training import embed_cached
 
     pieces: list[str] = []
     owners: list[int] = []
     for number, line in enumerate(lines):
-        for piece in windows(line.text):
+        for piece in windows_to_score(line.text):
             pieces.append(piece)
             owners.append(number)
     vectors = embed_cached(model.embedder, pieces).astype("float64")

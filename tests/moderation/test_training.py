@@ -121,6 +121,15 @@ def test_long_messages_are_scored_in_bounded_overlapping_windows():
     assert risk_model.windows("short and sweet") == ["short and sweet"]
 
 
+def test_the_longest_message_is_scored_in_at_most_four_windows_first_and_last_among_them():
+    text = " ".join(f"word{n}" for n in range(300))  # 2,000 characters, the longest allowed
+    every = risk_model.windows(text)
+    scored = risk_model.windows_to_score(text)
+    assert len(every) > risk_model.MAX_WINDOWS == len(scored)
+    assert scored[0] == every[0] and scored[-1] == every[-1]
+    assert risk_model.windows_to_score("short") == ["short"]
+
+
 def test_a_long_message_scores_as_its_most_worrying_window(cache, some_lines):
     model = training.train(embedder=risk_model.HashedEmbedder(), lines=some_lines)
     risk = next(line.text for line in some_lines if line.category == "self_harm")
