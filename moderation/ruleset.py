@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db.models import Count, Max
 
@@ -30,6 +30,9 @@ class RuleScope:
 class RuleSet:
     scanner: Scanner
     scopes: dict[int | str, RuleScope]
+    # The site's model settings, read with the rules: no query per message.
+    model_enabled: bool = True
+    model_thresholds: dict = field(default_factory=dict)
 
 
 _lock = threading.Lock()
@@ -38,14 +41,19 @@ _current: dict = {"version": None, "checked": 0.0, "ruleset": None}
 
 def _version() -> tuple:
     stats = Rule.objects.aggregate(count=Count("id"), changed=Max("updated_at"))
-    settings_row = SiteSettings.objects.values("contact_rule_enabled", "updated_at").first() or {}
+    settings_row = (
+        SiteSettings.objects.values(
+            "contact_rule_enabled", "model_enabled", "model_thresholds", "updated_at"
+        ).first()
+        or {}
+    )
     return (stats["count"], stats["changed"], tuple(sorted(settings_row.items())))
 
 
 def _build() -> RuleSet:
     rules = Rule.objects.filter(enabled=True).prefetch_related("rooms")
-    contact = SiteSettings.objects.values_list("contact_rule_enabled", flat=True).first()
-    contact = True if contact is None else contact
+    service = SiteSettings.objects.first() or SiteSettings()
+    contact = service.contact_rule_enabled
     specs, scopes = [], {}
     for rule in rules:
         if rule.category == "contact" and not contact:
@@ -64,7 +72,12 @@ def _build() -> RuleSet:
     # The built-in detectors (contact details, risk emoji) apply in every room, to everyone.
     for detector in (*CONTACT_DETECTORS, *RISK_DETECTORS):
         scopes[detector] = RuleScope(frozenset(), Rule.AppliesTo.EVERYONE)
-    return RuleSet(scanner=Scanner(specs, detect_contact=contact), scopes=scopes)
+    return RuleSet(
+        scanner=Scanner(specs, detect_contact=contact),
+        scopes=scopes,
+        model_enabled=service.model_enabled,
+        model_thresholds=dict(service.model_thresholds or {}),
+    )
 
 
 def current() -> RuleSet:

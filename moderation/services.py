@@ -115,22 +115,21 @@ def scan_text(
         if author is None or room_id is None or _applies(scope, room_id=room_id, author=author):
             matches.append(match)
     model = risk_model.current()
-    service = site_settings() if model is not None else None
-    if model is None or service is None or not service.model_enabled:
+    if model is None or not ruleset.model_enabled:
         return decide(matches, room_kind=room_kind)
     return decide(
         matches,
         room_kind=room_kind,
         scores=model.score(text),
-        thresholds=model_thresholds(service),
+        thresholds=model_thresholds(ruleset.model_thresholds),
         length=len(text),
     )
 
 
-def model_thresholds(service: SiteSettings) -> Thresholds:
+def model_thresholds(saved: dict) -> Thresholds:
     """The site's thresholds: the coordinators' choices over the recommended ones."""
     chosen = {**risk_model.recommended_thresholds()}
-    for category, values in (service.model_thresholds or {}).items():
+    for category, values in saved.items():
         chosen[category] = {**chosen.get(category, {}), **values}
     return Thresholds.from_json(chosen)
 
