@@ -12,3 +12,5 @@ class ChatConfig(AppConfig):
         from moderation.selectors import use_room_places
 
         use_room_places(selectors)
+        # The chat's jobs (stage 2 of screening) on the task engine.
+        from chat import tasks  # noqa: F401

@@ -226,6 +226,18 @@ class Pairing(models.Model):
         return self.ended_at is None
 
 
+class Screening(models.TextChoices):
+    """Stage 2 of screening for one message (docs/protocol.md, "Screening")."""
+
+    NONE = "", "Not for the model"  # stage 1 decided (held, blocked) or the model is off
+    WAITING = "waiting", "Waiting for the model"
+    DONE = "done", "Screened by the model"
+    # Past its deadline before the model read it: published on the rules'
+    # verdict, and scored when the workers are back.
+    OVERDUE = "overdue", "Published unscreened"
+    LATE = "late", "Screened after it was published"
+
+
 class Message(models.Model):
     # Moderation decides by status and must not import chat: the statuses are its.
     Status = MessageStatus
@@ -237,6 +249,7 @@ class Message(models.Model):
     client_id = models.UUIDField()
     body = models.TextField()
     status = models.CharField(max_length=10, choices=Status.choices)
+    Screening = Screening
     # Per room, from 1, gapless over published messages; none while held or blocked.
     seq = models.PositiveBigIntegerField(null=True, blank=True)
     session = models.ForeignKey(
@@ -244,6 +257,12 @@ class Message(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
     published_at = models.DateTimeField(null=True, blank=True)
+    # Stage 2 of screening (the model, after the send): whether it is still to
+    # come, and by when a message waiting in `screening` is published without it.
+    screening = models.CharField(
+        max_length=10, choices=Screening.choices, blank=True, default=Screening.NONE
+    )
+    screen_by = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["room", "seq", "id"]
@@ -258,6 +277,12 @@ class Message(models.Model):
         indexes = [
             models.Index(
                 fields=["room", "status"], name="held_in_room", condition=Q(status="held")
+            ),
+            # The sweep's: what waits for the model, by deadline.
+            models.Index(
+                fields=["screen_by"],
+                name="waiting_for_the_model",
+                condition=Q(screening__in=["waiting", "overdue"]),
             ),
         ]
 

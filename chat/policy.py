@@ -133,6 +133,7 @@ def can_be_paired(member: User, volunteer: User) -> bool:
 def can_delete_message(user: User, message: Message) -> bool:
     return message.author_id == user.pk and message.status in (
         Message.Status.PUBLISHED,
+        Message.Status.SCREENING,
         Message.Status.HELD,
     )
 

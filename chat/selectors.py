@@ -87,8 +87,11 @@ def visible_messages(
 
 
 def held_messages(*, room: Room, viewer: User, access: policy.RoomAccess) -> list[dict[str, Any]]:
-    """Held messages this person may see: her own, or all of the room's for its staff."""
-    held = Message.objects.select_related("author").filter(room=room, status=Message.Status.HELD)
+    """Held messages this person may see: her own, or all of the room's for its
+    staff; with them, those still being screened (no seq yet either)."""
+    held = Message.objects.select_related("author").filter(
+        room=room, status__in=(Message.Status.HELD, Message.Status.SCREENING)
+    )
     if not access.is_room_staff:
         held = held.filter(author=viewer)
     return _payloads(viewer, access, held.order_by("created_at", "id")[:HELD_SHOWN])

@@ -38,9 +38,11 @@ from chat.selectors import (
     MessagePage,
     current_session,
     held_messages,
+    open_flag_levels,
     room_summary,
     visible_messages,
 )
+from infra import tasks
 from infra.realtime import (
     broadcast,
     broadcast_on_commit,
@@ -48,8 +50,11 @@ from infra.realtime import (
     room_group,
     user_group,
 )
+from moderation.models import LEVEL_ORDER
+from moderation.screening import PUBLISH as PUBLISH_VERDICT
+from moderation.screening import Verdict
 from moderation.selectors import active_mute, has_unacknowledged_red, is_contact_hold
-from moderation.services import flag_message, screen_message
+from moderation.services import flag_message, model_screens_after_send, screen_message
 
 NOT_AVAILABLE = "That room doesn't exist or isn't open to you."
 # A session opened this long before a scheduled slot still counts as on schedule.
@@ -146,19 +151,27 @@ def send_message(
                 until=mute.until.isoformat() if mute.until else None,
             )
         _refuse_if_limited(ratelimit.take_send_slot(user_id=author.pk, token=str(client_id)))
-        verdict = screen_message(author=author, room=room, body=body)
+        later = model_screens_after_send()
+        # Stage 1: the rules here, and the model too unless it reads afterwards.
+        verdict = screen_message(author=author, room=room, body=body, with_model=not later)
         message = Message(
             room=room,
             author=author,
             client_id=client_id,
             body=body,
             session=session,
-            status={
-                "publish": Message.Status.PUBLISHED,
-                "hold": Message.Status.HELD,
-                "block": Message.Status.BLOCKED,
-            }[verdict.action],
+            status=STATUS_FOR_ACTION[verdict.action],
         )
+        if later and message.status == Message.Status.PUBLISHED:
+            # Stage 2 follows: in a group the room sees the message only once
+            # the model has cleared it (or its deadline has passed); in a 1:1,
+            # where the volunteer sees RED messages anyway, it only flags.
+            message.screening = Message.Screening.WAITING
+            if not room.is_direct:
+                message.status = Message.Status.SCREENING
+                message.screen_by = timezone.now() + timedelta(
+                    seconds=settings.VILLAGE_SCREENING_DEADLINE_SECONDS
+                )
         if message.status == Message.Status.PUBLISHED:
             _publish(room, message)
         try:
@@ -186,12 +199,152 @@ def send_message(
         )
         if room.is_direct and message.status == Message.Status.PUBLISHED:
             notices.direct_message_on_commit(room=room, author=author)
+        if message.screening == Message.Screening.WAITING:
+            tasks.defer_on_commit(SCREENING_JOB, message_id=message.pk)
     return SendResult(
         status=message.status,
         message=policy.visible_message(author.pk, context.access, payload),
         created=True,
         notice=verdict.notice,
     )
+
+
+STATUS_FOR_ACTION = {
+    "publish": Message.Status.PUBLISHED,
+    "hold": Message.Status.HELD,
+    "block": Message.Status.BLOCKED,
+}
+# The task engine's name for stage 2 (chat.tasks).
+SCREENING_JOB = "chat.finish_screening"
+
+
+def finish_screening(*, message_id: int) -> str:
+    """Stage 2 of screening: the model reads a message after it was stored.
+
+    A message waiting in `screening` (a group) is published with the room's
+    next seq if the rules and the model together clear it, exactly as a
+    released held message is, or held (RED, or a baby_harm hold) with its flag
+    and the crisis card, as a stage-1 hold is. A message already published (a
+    1:1, or a group message past its deadline) is only flagged if the model
+    finds risk. The model runs before the transaction, so that no lock is held
+    while it reads. Returns what happened, for the logs and the tests.
+    """
+    message = Message.objects.select_related("author", "room").filter(pk=message_id).first()
+    if message is None or message.screening not in WAITING_FOR_THE_MODEL:
+        return "nothing to do"
+    verdict = screen_message(author=message.author, room=message.room, body=message.body)
+    with transaction.atomic():
+        room = Room.objects.select_for_update().get(pk=message.room_id)
+        message = Message.objects.select_for_update().select_related("author").get(pk=message_id)
+        if message.screening not in WAITING_FOR_THE_MODEL:
+            return "nothing to do"  # the sweep published it meanwhile, or another job ran
+        message.screening = (
+            Message.Screening.LATE
+            if message.screening == Message.Screening.OVERDUE
+            else Message.Screening.DONE
+        )
+        message.screen_by = None
+        already_flagged = message_flag_level(message.pk)
+        if message.status == Message.Status.SCREENING:
+            outcome = _decide_screened(room, message, verdict)
+        else:
+            message.save(update_fields=["screening", "screen_by"])
+            outcome = "read after it was shown"
+        worse = LEVEL_ORDER.get(verdict.level or "", 9) < LEVEL_ORDER.get(already_flagged or "", 9)
+        if verdict.needs_flag and (already_flagged is None or worse):
+            flag = flag_message(message=message, verdict=verdict)
+            if outcome != "published":
+                _announce_update(message, flag=flag.level)
+            outcome += f", flagged {flag.level}"
+    return outcome
+
+
+WAITING_FOR_THE_MODEL = (Message.Screening.WAITING, Message.Screening.OVERDUE)
+
+
+def message_flag_level(message_id: int) -> str | None:
+    return open_flag_levels([message_id]).get(message_id)
+
+
+def _decide_screened(room: Room, message: Message, verdict: Verdict) -> str:
+    """A screening message leaves `screening`: published, held or blocked."""
+    status = STATUS_FOR_ACTION[verdict.action]
+    if status == Message.Status.PUBLISHED:
+        _publish(room, message)
+        message.save(update_fields=["seq", "status", "published_at", "screening", "screen_by"])
+        room.save(update_fields=["last_seq"])
+        Membership.objects.filter(room=room, user_id=message.author_id).update(
+            last_read_seq=message.seq
+        )
+        flag = message_flag_level(message.pk)
+        broadcast_on_commit(
+            room_group(room.pk),
+            {
+                "type": "chat.message",
+                "room": room.pk,
+                "message": message_payload(message, flag=flag),
+                # Its author already has it (acked as `screening`): for her
+                # it is a message_update.
+                "update_for": message.author_id,
+            },
+        )
+        if room.is_direct:
+            notices.direct_message_on_commit(room=room, author=message.author)
+        return "published"
+    message.status = status
+    message.save(update_fields=["status", "screening", "screen_by"])
+    return status
+
+
+def publish_overdue(*, now: datetime) -> int:
+    """The deadline, kept in the database: a message still waiting for the
+    model when its deadline passes is published on the rules' verdict (stage
+    1 already decided it would be), marked overdue, and scored when the
+    workers are back (score_overdue). Returns how many were published."""
+    due = list(
+        Message.objects.filter(status=Message.Status.SCREENING, screen_by__lte=now)
+        .order_by("screen_by")
+        .values_list("pk", flat=True)[:500]
+    )
+    published = 0
+    for message_id in due:
+        with transaction.atomic():
+            room_id = Message.objects.values_list("room_id", flat=True).get(pk=message_id)
+            room = Room.objects.select_for_update().get(pk=room_id)
+            message = (
+                Message.objects.select_for_update().select_related("author").get(pk=message_id)
+            )
+            if message.status != Message.Status.SCREENING:
+                continue
+            message.screening = Message.Screening.OVERDUE
+            _decide_screened(room, message, PUBLISH_VERDICT)
+            published += 1
+    return published
+
+
+def score_overdue(*, limit: int = 200) -> int:
+    """Hand the messages published unscreened to the model again (the workers
+    may be back); each job does nothing if another already read it."""
+    overdue = list(
+        Message.objects.filter(screening=Message.Screening.OVERDUE)
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    for message_id in overdue:
+        with transaction.atomic():
+            tasks.defer_on_commit(SCREENING_JOB, message_id=message_id)
+    return len(overdue)
+
+
+def screening_backlog(*, now: datetime) -> dict[str, int]:
+    """What waits for the model: for the health check and the coordinators."""
+    return {
+        "waiting": Message.objects.filter(status=Message.Status.SCREENING).count(),
+        "past_deadline": Message.objects.filter(
+            status=Message.Status.SCREENING, screen_by__lte=now
+        ).count(),
+        "published_unscreened": Message.objects.filter(screening=Message.Screening.OVERDUE).count(),
+    }
 
 
 def _refuse_if_limited(decision: ratelimit.Decision) -> None:
@@ -399,13 +552,13 @@ def _message_for(
     return message, context
 
 
-def _announce_update(message: Message) -> None:
+def _announce_update(message: Message, *, flag: str | None = None) -> None:
     broadcast_on_commit(
         room_group(message.room_id),
         {
             "type": "chat.message_update",
             "room": message.room_id,
-            "message": message_payload(message),
+            "message": message_payload(message, flag=flag),
         },
     )
 

@@ -29,6 +29,9 @@ class MessageStatus(models.TextChoices):
     """Where a message stands (chat.models.Message.Status)."""
 
     PUBLISHED = "published", "Published"
+    # Waiting for stage 2 of screening (the model): no seq yet, seen only by
+    # its author and the room's staff.
+    SCREENING = "screening", "Being checked"
     HELD = "held", "Held for review"
     BLOCKED = "blocked", "Blocked"
     HIDDEN = "hidden", "Hidden by a moderator"

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from django.db.models import Q
@@ -101,6 +102,7 @@ def scan_text(
     room_kind: str = RoomKind.GROUP,
     room_id: int | None = None,
     author: User | None = None,
+    with_model: bool = True,
 ) -> Verdict:
     """Scan `text` with the current rules and the model, and apply SAFEGUARDING.md's table.
 
@@ -115,7 +117,7 @@ def scan_text(
         if author is None or room_id is None or _applies(scope, room_id=room_id, author=author):
             matches.append(match)
     model = risk_model.current()
-    if model is None or not ruleset.model_enabled:
+    if not with_model or model is None or not ruleset.model_enabled:
         return decide(matches, room_kind=room_kind)
     return decide(
         matches,
@@ -134,13 +136,29 @@ def model_thresholds(saved: dict) -> Thresholds:
     return Thresholds.from_json(chosen)
 
 
-def screen_message(*, author: User, room: ScreenedRoom, body: str) -> Verdict:
+def screen_message(
+    *, author: User, room: ScreenedRoom, body: str, with_model: bool = True
+) -> Verdict:
     """Decide whether a message is published, held for review or blocked.
 
     Every message passes through here before it is stored (chat.services, which
-    stores it with the status the verdict says).
+    stores it with the status the verdict says): with the rules alone in the
+    send transaction when the model reads it afterwards (stage 1), and with
+    both in stage 2.
     """
-    return scan_text(text=body, room_kind=room.kind, room_id=room.pk, author=author)
+    return scan_text(
+        text=body, room_kind=room.kind, room_id=room.pk, author=author, with_model=with_model
+    )
+
+
+def model_screens_after_send() -> bool:
+    """Whether stage 2 (the model, after the send) is on: the model is loaded,
+    the site has not switched it off, and two stages are configured."""
+    return (
+        settings.VILLAGE_SCREENING_STAGES == 2
+        and risk_model.current() is not None
+        and ruleset_module.current().model_enabled
+    )
 
 
 # --- flags ---------------------------------------------------------------------------

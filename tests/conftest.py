@@ -49,6 +49,11 @@ def pytest_configure(config):
     settings.VILLAGE_PERIODIC_IN_WEB = False
     settings.VILLAGE_RISK_MODEL = SCRIPTED_MODEL
     os.environ["VILLAGE_RISK_MODEL"] = SCRIPTED_MODEL
+    # The rules and the model in the send transaction, here and in the servers
+    # the tests start; the tests of the two stages (tests/chat/test_screening_stages.py,
+    # tests/browser/test_screening.py) turn stage 2 on.
+    settings.VILLAGE_SCREENING_STAGES = 1
+    os.environ["VILLAGE_SCREENING_STAGES"] = "1"
     if settings.REDIS_URL:
         settings.CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = f"{RUN_PREFIX}:layer"
         settings.CACHES["default"]["KEY_PREFIX"] = f"{RUN_PREFIX}:cache"
@@ -65,6 +70,7 @@ SERIAL_MODULES = (
     "tests/chat/test_flooding.py",
     "tests/chat/test_redis_faults.py",
     "tests/chat/test_soak.py",
+    "tests/chat/test_screening_stages.py",
     "tests/chat/test_volunteer_clearance.py",
     "tests/test_faults_postgres.py",
 )
@@ -343,7 +349,9 @@ def quick_sql_flush(style, connection, reset_sequences=True, allow_cascade=False
         # Still the default rules the next test would put back: they stay.
         filled = [table for table in filled if table not in RULE_TABLES]
     return [
-        f"TRUNCATE {quote(table)};" if table in APPEND_ONLY_TABLES else f"DELETE FROM {quote(table)};"
+        f"TRUNCATE {quote(table)};"
+        if table in APPEND_ONLY_TABLES
+        else f"DELETE FROM {quote(table)};"
         for table in filled
     ]
 

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import close_old_connections, connections
 from django.utils import timezone
 
 from chat import services
@@ -38,6 +38,10 @@ def run_once(*, clock: Clock = timezone.now, daily_work: bool = True) -> dict[st
     VILLAGE_DAILY_WORK_MINUTES, not at every tick.
     """
     now = clock()
+    published = sweep_screening(now=now)
+    # Messages published past their deadline go back to the model (its
+    # workers may be back); each is read once.
+    rescored = services.score_overdue()
     closed = services.close_due_sessions(now=now)
     for session in closed:
         log.info("closed session %s of room %s at its end", session.pk, session.room_id)
@@ -67,6 +71,8 @@ def run_once(*, clock: Clock = timezone.now, daily_work: bool = True) -> dict[st
         if anonymised:
             log.info("%s closed referral(s) anonymised by the retention rule", anonymised)
     return {
+        "published_past_deadline": published,
+        "sent_back_to_the_model": rescored,
         "sessions_closed": len(closed),
         "sessions_closed_opener_uncleared": len(uncleared.closed),
         "red_flags_realerted": realerted,
@@ -76,25 +82,47 @@ def run_once(*, clock: Clock = timezone.now, daily_work: bool = True) -> dict[st
     }
 
 
+def sweep_screening(*, now: datetime) -> int:
+    """Publish, on the rules' verdict, what has waited for the model past its
+    deadline (chat.services.publish_overdue)."""
+    published = services.publish_overdue(now=now)
+    if published:
+        log.warning(
+            "%s message(s) published past their screening deadline, unscreened: "
+            "the model's workers are behind",
+            published,
+        )
+    return published
+
+
 def run_forever(
     *, stop: threading.Event, clock: Clock = timezone.now, interval: float | None = None
 ) -> None:
-    """Run the jobs every `interval` seconds until `stop` is set; errors are logged."""
+    """Run the jobs every `interval` seconds until `stop` is set, and the
+    screening deadline's sweep every VILLAGE_SCREENING_SWEEP_SECONDS between
+    them; errors are logged."""
     interval = interval or settings.VILLAGE_PERIODIC_INTERVAL_SECONDS
+    sweep_every = min(interval, settings.VILLAGE_SCREENING_SWEEP_SECONDS)
     daily_every = timedelta(minutes=settings.VILLAGE_DAILY_WORK_MINUTES)
     daily_done_at: datetime | None = None
+    ran_at: datetime | None = None
     while not stop.is_set():
         try:
             now = clock()
-            daily_work = daily_done_at is None or now - daily_done_at >= daily_every
-            run_once(clock=lambda at=now: at, daily_work=daily_work)
-            if daily_work:
-                daily_done_at = now
+            if ran_at is None or (now - ran_at).total_seconds() >= interval:
+                daily_work = daily_done_at is None or now - daily_done_at >= daily_every
+                run_once(clock=lambda at=now: at, daily_work=daily_work)
+                ran_at = now
+                if daily_work:
+                    daily_done_at = now
+            else:
+                sweep_screening(now=now)
         except Exception:
-            log.exception("periodic jobs failed; trying again in %s s", interval)
+            log.exception("periodic jobs failed; trying again in %s s", sweep_every)
         finally:
             close_old_connections()
-        stop.wait(interval)
+        stop.wait(sweep_every)
+    connections.close_all()
 
 
 _in_web: threading.Thread | None = None

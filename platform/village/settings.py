@@ -322,6 +322,18 @@ VILLAGE_MESSAGE_MAX_LENGTH = 2000
 # shipped heads over multilingual-e5-small, in-process, nothing downloaded),
 # "off", or "scripted:<file>" (the tests' model).
 VILLAGE_RISK_MODEL = env.str("VILLAGE_RISK_MODEL", default="e5")
+# Screening in two stages (issue 17): the rules in the send transaction, the
+# model after it on the task engine, and a group sees a message only once the
+# model has cleared it or its deadline has passed. 1: both in the send
+# transaction (no worker needed; the send waits for the model).
+VILLAGE_SCREENING_STAGES = env.int("VILLAGE_SCREENING_STAGES", default=2)
+# Seconds a message may wait for the model before it is published on the
+# rules' verdict alone (and scored later).
+VILLAGE_SCREENING_DEADLINE_SECONDS = env.float("VILLAGE_SCREENING_DEADLINE_SECONDS", default=2.0)
+# How often the periodic work looks for messages past their deadline.
+VILLAGE_SCREENING_SWEEP_SECONDS = env.float("VILLAGE_SCREENING_SWEEP_SECONDS", default=0.5)
+# The task engine (infra.tasks): "thread" (in this process) or "off".
+VILLAGE_TASKS = env.str("VILLAGE_TASKS", default="thread")
 # Per-person send limit: this many new messages in this many seconds.
 VILLAGE_SEND_RATE_COUNT = env.int("VILLAGE_SEND_RATE_COUNT", default=5)
 VILLAGE_SEND_RATE_SECONDS = env.int("VILLAGE_SEND_RATE_SECONDS", default=5)

@@ -436,7 +436,10 @@
     }
     li.appendChild(body);
     var state = null;
-    if (m.status === "held") {
+    if (m.status === "screening") {
+      // Stored and safe; the group sees it once screening clears it (a second or two).
+      state = mine ? "Sending…" : "Being checked before the group sees it: only volunteers and coordinators can see this.";
+    } else if (m.status === "held") {
       state = mine ? "Waiting for review: it has been shared with the volunteers, not the group yet."
         : "Held for review: only volunteers and coordinators can see this.";
     } else if (m.status === "blocked") {
@@ -448,7 +451,7 @@
     }
     if (state) { li.appendChild(el("p", "msg-state", state)); }
     var actions = el("div", "msg-actions");
-    if (mine && (m.status === "published" || m.status === "held")) {
+    if (mine && (m.status === "published" || m.status === "held" || m.status === "screening")) {
       actions.appendChild(this.actionButton("delete", "Delete"));
     }
     if (!mine && m.status === "published") {
