@@ -54,20 +54,37 @@ def test_liveness_is_200_and_never_touches_the_database(
     assert "no-store" in response["Cache-Control"]
 
 
-def test_readiness_is_200_with_plain_json_and_no_caching(client):
+def backends(response) -> dict:
+    """The backends' part of a readiness answer (screening has its own tests)."""
+    return {key: response.json()[key] for key in ("database", "redis")}
+
+
+SCREENING_UP_TO_DATE = {"state": "ok", "waiting": 0, "past_deadline": 0, "published_unscreened": 0}
+
+
+def test_readiness_is_200_with_plain_json_and_no_caching(client, db):
     response, took = timed_get(client, "/healthz/ready")
     assert response.status_code == 200, response.content
     assert response["Content-Type"] == "application/json"
-    assert response.json() == {"database": "ok", "redis": REDIS_WHEN_UP}
+    assert response.json() == {
+        "database": "ok",
+        "redis": REDIS_WHEN_UP,
+        "screening": SCREENING_UP_TO_DATE,
+    }
     assert "no-store" in response["Cache-Control"]
     assert client.post("/healthz/ready").status_code == 405
     print(f"\nreadiness: 200 in {took * 1000:.0f} ms")
 
 
+@pytest.mark.django_db(transaction=True)
 async def test_readiness_through_the_asgi_handler(async_client):
     response = await async_client.get("/healthz/ready")
     assert response.status_code == 200
-    assert response.json() == {"database": "ok", "redis": REDIS_WHEN_UP}
+    assert response.json() == {
+        "database": "ok",
+        "redis": REDIS_WHEN_UP,
+        "screening": SCREENING_UP_TO_DATE,
+    }
 
 
 def test_readiness_is_503_while_the_database_is_unreachable_and_200_after(client, monkeypatch):
@@ -88,11 +105,11 @@ def test_readiness_is_503_while_redis_is_unreachable_and_200_after(client, setti
     settings.REDIS_URL = f"redis://127.0.0.1:{closed_port()}/0"
     down, took = timed_get(client, "/healthz/ready")
     assert down.status_code == 503
-    assert down.json() == {"database": "ok", "redis": "unavailable"}
+    assert backends(down) == {"database": "ok", "redis": "unavailable"}
     assert took < health.CHECK_TIMEOUT + 1
     settings.REDIS_URL = real
     up = client.get("/healthz/ready")
-    assert up.status_code == 200 and up.json() == {"database": "ok", "redis": REDIS_WHEN_UP}
+    assert up.status_code == 200 and backends(up) == {"database": "ok", "redis": REDIS_WHEN_UP}
     print(f"\nreadiness: 503 for Redis in {took * 1000:.0f} ms, then 200")
 
 

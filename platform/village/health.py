@@ -3,7 +3,8 @@
 `GET /healthz/live`: 200 whenever the process answers HTTP. It touches neither
 the database nor Redis, so a database outage never gets Village restarted.
 
-`GET /healthz/ready`: 200 `{"database": "ok", "redis": "ok" | "not used"}` when
+`GET /healthz/ready`: 200 `{"database": "ok", "redis": "ok" | "not used",
+"screening": {"state": "ok" | "behind", ...}}` when
 the database answers `SELECT 1` on a new connection and Redis (when
 `REDIS_URL` is set) answers PING; otherwise 503 with the failing part set to
 `"unavailable"`. The checks run concurrently and each is given
@@ -26,6 +27,7 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.utils import load_backend
 from django.http import JsonResponse
 from django.urls import path
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
@@ -50,7 +52,37 @@ async def live(request):
 async def ready(request):
     database, redis = await asyncio.gather(database_state(), redis_state())
     healthy = database == "ok" and redis in {"ok", "not used"}
-    return JsonResponse({"database": database, "redis": redis}, status=200 if healthy else 503)
+    answer: dict = {"database": database, "redis": redis}
+    if database == "ok":
+        # Workers behind do not make this process unready (it still serves
+        # and screens with the rules), but operators see it here.
+        answer["screening"] = await screening_state()
+    return JsonResponse(answer, status=200 if healthy else 503)
+
+
+async def screening_state() -> dict:
+    """ "ok", or "behind" when messages wait past their deadline or went out
+    unscreened (chat.services.screening_backlog), with the counts."""
+    loop = asyncio.get_running_loop()
+    try:
+        backlog = await asyncio.wait_for(
+            loop.run_in_executor(_db_executor, _screening_backlog), timeout=CHECK_TIMEOUT
+        )
+    except Exception as error:
+        log.warning("readiness: screening backlog unknown: %s", _describe(error))
+        return {"state": "unknown"}
+    behind = backlog["past_deadline"] + backlog["published_unscreened"]
+    return {"state": "behind" if behind else "ok", **backlog}
+
+
+def _screening_backlog() -> dict[str, int]:
+    from chat.services import screening_backlog
+
+    try:
+        return screening_backlog(now=timezone.now())
+    finally:
+        # This thread's own connection, closed like the probe's.
+        connections.close_all()
 
 
 async def database_state() -> str:

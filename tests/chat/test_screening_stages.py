@@ -178,3 +178,39 @@ async def test_with_the_workers_down_the_deadline_publishes_it_unscreened_and_it
     message = await stored(ack["message"]["id"])
     assert (message.status, message.seq, message.screening) == ("published", 1, "late")
     assert await beth.nothing_more(("message",))
+
+
+def test_operators_and_coordinators_see_when_the_model_is_behind(
+    settings, client, mum, coordinator, open_room
+):
+    settings.VILLAGE_SCREENING_STAGES = 2
+    settings.VILLAGE_TASKS = "off"
+    waiting = services.send_message(
+        author=mum, room_id=open_room.pk, client_id=uuid.uuid4(), body="Morning all"
+    )
+    late = services.send_message(
+        author=mum, room_id=open_room.pk, client_id=uuid.uuid4(), body="Anyone about?"
+    )
+    assert waiting.status == late.status == "screening"
+    ready = client.get("/healthz/ready").json()["screening"]
+    assert ready == {"state": "ok", "waiting": 2, "past_deadline": 0, "published_unscreened": 0}
+    client.force_login(coordinator)
+    assert b"screening-behind" not in client.get("/moderation/").content
+
+    Message.objects.filter(pk=late.message["id"]).update(
+        screen_by=timezone.now() - timedelta(seconds=1)
+    )
+    ready = client.get("/healthz/ready")
+    assert ready.status_code == 200  # behind, but this process still serves and screens
+    assert ready.json()["screening"] == {
+        "state": "behind",
+        "waiting": 2,
+        "past_deadline": 1,
+        "published_unscreened": 0,
+    }
+    assert periodic.sweep_screening(now=timezone.now()) == 1
+    page = client.get("/moderation/").content.decode()
+    assert 'data-testid="screening-behind"' in page
+    assert "1 message went out before the model could read it" in page
+    client.force_login(mum)
+    assert "screening-behind" not in client.get("/").content.decode()
