@@ -1,5 +1,6 @@
 """What moderation writes to the audit log: rules, site settings, flags,
-concerns, warnings, mutes, suspensions, and the 1:1 excerpts the queue shows.
+concerns, warnings, mutes, suspensions, the 1:1 excerpts the queue shows, and
+coordinators' verdicts on screening (labels).
 
 The values are stored in AuditEntry.action and the audit log filters on
 them: never change one. The labels are what the audit log page shows.
@@ -26,3 +27,7 @@ class ModerationAuditAction(models.TextChoices):
     SUSPENSION_LIFTED = "suspension_lifted", "Suspension lifted"
     # A read of something private, written when it is shown (not asked for).
     DIRECT_EXCERPT_SEEN = "direct_excerpt_seen", "1:1 messages seen with a flag"
+    # Coordinators' verdicts on screening, kept as labels for retraining.
+    FLAG_LABELLED = "flag_labelled", "Flag's verdict recorded (was it right?)"
+    MISSED_RISK_MARKED = "missed_risk_marked", "Message marked as a missed risk"
+    DIRECT_MESSAGE_SEEN = "direct_message_seen", "1:1 message seen to mark a missed risk"

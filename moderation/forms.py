@@ -47,10 +47,92 @@ class EscalateForm(forms.Form):
     )
 
 
+# The risk categories in the words coordinators use (SAFEGUARDING.md's slugs).
+CATEGORY_WORDS = {
+    "self_harm": "Self-harm or suicide",
+    "baby_harm": "Harm to the baby",
+    "psychosis": "Signs of postpartum psychosis",
+    "abuse_dv": "Domestic abuse, or a child being harmed",
+    "contact": "Contact details, or moving off Village",
+    "hostility": "Hostility to someone in the room",
+}
+CATEGORY_CHOICES = [(slug, words) for slug, words in CATEGORY_WORDS.items()]
+
+VERDICT_MISSING = "Please say whether this flag was right before you resolve it."
+CATEGORY_MISSING = "Please choose the category it should have been."
+
+
 class ResolveForm(forms.Form):
+    """Resolve a flag; for a flag on a message, "Was this right?" as well (a label).
+
+    Whether the question is asked comes from the flag (`flag=`), or, where the
+    page was built with one form for every card (the queue), from the hidden
+    `verdict_asked` the card's form carries. The cleaned data is resolve_flag's
+    keyword arguments.
+    """
+
     outcome = forms.ChoiceField(choices=Flag.Outcome.choices, label="Outcome")
     note = FreeTextField(
         required=False, max_length=2000, label="Note", widget=forms.Textarea(attrs={"rows": 2})
+    )
+    verdict = forms.ChoiceField(
+        required=False,
+        label="Was this right?",
+        choices=[
+            ("right", "Right"),
+            ("wrong_category", "Right concern, wrong category"),
+            ("not_a_risk", "Not a risk"),
+        ],
+        widget=forms.RadioSelect,
+    )
+    category = forms.ChoiceField(
+        required=False,
+        label="If the category was wrong, what should it have been?",
+        choices=[("", "Choose a category"), *CATEGORY_CHOICES],
+    )
+    verdict_asked = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, flag: Flag | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.flag = flag
+
+    def asks_verdict(self) -> bool:
+        from moderation import policy
+
+        if self.flag is not None:
+            return policy.asks_verdict(self.flag)
+        return bool(self.cleaned_data.get("verdict_asked"))
+
+    def clean(self):
+        cleaned = super().clean()
+        asked = self.asks_verdict()
+        cleaned.pop("verdict_asked", None)
+        if not asked:
+            cleaned["verdict"], cleaned["category"] = "", ""
+            return cleaned
+        verdict = cleaned.get("verdict")
+        if not verdict:
+            self.add_error("verdict", VERDICT_MISSING)
+        elif verdict == "wrong_category" and not cleaned.get("category"):
+            self.add_error("category", CATEGORY_MISSING)
+        elif verdict != "wrong_category":
+            cleaned["category"] = ""
+        return cleaned
+
+
+class MissedRiskForm(forms.Form):
+    """Mark a published message as a risk screening missed."""
+
+    category = forms.ChoiceField(
+        choices=[("", "Choose the kind of risk"), *CATEGORY_CHOICES],
+        label="What kind of risk did screening miss?",
+        error_messages={"required": "Please choose the kind of risk it is."},
+    )
+    note = FreeTextField(
+        required=False,
+        max_length=500,
+        label="Anything the coordinators should know (optional)",
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
 
 

@@ -72,6 +72,8 @@ class Flag(models.Model):
         CONCERN = "concern", "Concern raised by a volunteer"
         REFERRAL = "referral", "Referral's safety screen"
         MEASURE = "measure", "Questionnaire risk item"
+        # A published message screening let through, marked by a coordinator.
+        MISSED = "missed", "Missed by screening, marked by a coordinator"
 
     class Outcome(models.TextChoices):
         NO_ACTION = "no_action", "No action needed"
@@ -140,6 +142,60 @@ class Flag(models.Model):
             return None
         category = max(self.model_scores, key=lambda c: self.model_scores[c])
         return category, float(self.model_scores[category])
+
+
+class Label(models.Model):
+    """A coordinator's verdict on what screening did with one message, kept for
+    retraining the risk model (`manage.py retrain_risk_model`).
+
+    Labels stay in this service's database: never written into the repository,
+    the image, or anywhere else. A label is about the message's author
+    (`subject`): it is in her data export, and deleted when she closes her
+    account (moderation.services.forget_labels_about), as her message's words
+    are; deleting the message deletes it too.
+    """
+
+    class Verdict(models.TextChoices):
+        RIGHT = "right", "Right"
+        WRONG_CATEGORY = "wrong_category", "Right concern, wrong category"
+        NOT_A_RISK = "not_a_risk", "Not a risk"
+        MISSED = "missed", "A missed risk"
+
+    message = models.ForeignKey("chat.Message", on_delete=models.CASCADE, related_name="labels")
+    # The flag resolved with this verdict; for a missed risk, the flag marking it raised.
+    flag = models.ForeignKey(
+        Flag, on_delete=models.SET_NULL, null=True, blank=True, related_name="labels"
+    )
+    subject = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="labels_about"
+    )
+    verdict = models.CharField(max_length=16, choices=Verdict.choices)
+    # What the message is: the flag's category when it was right, the one the
+    # coordinator chose for a wrong category or a missed risk, "" when not a risk.
+    category = models.SlugField(max_length=32, blank=True)
+    # What screening said it was (the flag's category), "" for a missed risk.
+    flagged_category = models.SlugField(max_length=32, blank=True)
+    note = models.TextField(blank=True)
+    labelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["flag"], condition=models.Q(flag__isnull=False), name="one_label_per_flag"
+            ),
+            models.UniqueConstraint(
+                fields=["message"],
+                condition=models.Q(verdict="missed"),
+                name="one_missed_label_per_message",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"label {self.pk} ({self.verdict}) on message {self.message_id}"
 
 
 class Report(models.Model):

@@ -165,3 +165,37 @@ def may_protect_automatically_against(person: User | None) -> bool:
 def off_hours_threshold_reached(*, distinct_reporters: int, threshold: int) -> bool:
     """Have enough different people reported for automatic protection to act?"""
     return distinct_reporters >= max(threshold, MIN_DISTINCT_REPORTERS)
+
+
+# --- labels: coordinators' verdicts on screening ------------------------------------
+
+
+def asks_verdict(flag: Flag) -> bool:
+    """Resolving a flag on a message asks "Was this right?" (a label for retraining)."""
+    return flag.message_id is not None
+
+
+def can_mark_missed(user: AnyUser) -> TypeGuard[User]:
+    """Mark a message as a risk that screening missed: coordinators only.
+
+    A label is a coordinator's verdict (SAFEGUARDING.md), and the flag it
+    raises alerts every coordinator. A lead volunteer who sees a missed risk
+    reports the message or raises a concern: both reach the queue at once.
+    """
+    return can_sanction(user)
+
+
+def may_mark_message_missed(
+    user: AnyUser, *, author_id: int, status: str, author_closed: bool
+) -> bool:
+    """This message, by this person: a published message (held and blocked ones
+    are on the queue already), never her own, never one whose author has
+    closed her account (her words are gone)."""
+    from moderation.protocols import MessageStatus
+
+    return (
+        can_mark_missed(user)
+        and author_id != user.pk
+        and status == MessageStatus.PUBLISHED
+        and not author_closed
+    )

@@ -380,12 +380,46 @@ class Scorer(Protocol):
 _loaded: dict[str, Scorer] = {}
 _loading = threading.Lock()
 
+# The service's own model (`manage.py retrain_risk_model`), trained on the
+# corpus and its coordinators' labels, is kept in this file of the local model
+# directory (VILLAGE_LOCAL_MODEL_DIR): never in this package or the image.
+LOCAL_ARTEFACT = "risk_model.json"
+
+
+def local_model_dir() -> Path:
+    """Where `manage.py retrain_risk_model` writes the service's own model:
+    VILLAGE_LOCAL_MODEL_DIR (a setting, or the environment), by default
+    risk-model/ in the project's var/ directory."""
+    import os
+
+    from django.conf import settings
+
+    chosen = getattr(settings, "VILLAGE_LOCAL_MODEL_DIR", None) or os.environ.get(
+        "VILLAGE_LOCAL_MODEL_DIR"
+    )
+    if chosen:
+        return Path(chosen)
+    return Path(getattr(settings, "VAR_DIR", MODEL_DIR.parent.parent / "var")) / "risk-model"
+
+
+def local_artefact() -> Path | None:
+    """The service's own model's JSON, when `retrain_risk_model` has written one."""
+    path = local_model_dir() / LOCAL_ARTEFACT
+    return path if path.is_file() and arrays_path(path).is_file() else None
+
+
+def artefact_in_use() -> Path:
+    """The artefact "e5" means: the service's own model when there is one, else the shipped one."""
+    return local_artefact() or ARTEFACTS["e5"]
+
 
 def current() -> Scorer | None:
     """The site's model, loaded once; None when VILLAGE_RISK_MODEL is "off".
 
     VILLAGE_RISK_MODEL: "e5" (the default: the trained heads over e5), "off",
-    or "scripted:<path to JSON>" (the test model).
+    or "scripted:<path to JSON>" (the test model). With "e5", the service's
+    own model (`manage.py retrain_risk_model`, in VILLAGE_LOCAL_MODEL_DIR) is
+    used when there is one, and read again when it is replaced.
     """
     from django.conf import settings
 
@@ -393,12 +427,21 @@ def current() -> Scorer | None:
     if kind == "off":
         return None
     with _loading:
-        if kind not in _loaded:
-            if kind.startswith("scripted:"):
+        if kind.startswith("scripted:"):
+            if kind not in _loaded:
                 _loaded[kind] = ScriptedModel(Path(kind.removeprefix("scripted:")))
-            else:
+            return _loaded[kind]
+        local = local_artefact() if kind == "e5" else None
+        if local is None:
+            if kind not in _loaded:
                 _loaded[kind] = load(ARTEFACTS[kind])
-        return _loaded[kind]
+            return _loaded[kind]
+        key = f"{kind}:{local}:{local.stat().st_mtime_ns}"
+        if key not in _loaded:
+            for stale in [k for k in _loaded if k.startswith(f"{kind}:{local}:")]:
+                del _loaded[stale]
+            _loaded[key] = load(local)
+        return _loaded[key]
 
 
 @lru_cache(maxsize=1)
@@ -407,11 +450,27 @@ def _shipped() -> dict:
     return json.loads(ARTEFACTS["e5"].read_text(encoding="utf-8"))
 
 
+@lru_cache(maxsize=4)
+def _local(path: Path, mtime_ns: int) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _in_use() -> dict:
+    """The JSON of the artefact screening uses: the service's own model's when
+    VILLAGE_RISK_MODEL is "e5" and there is one, else the shipped one's."""
+    from django.conf import settings
+
+    local = local_artefact() if settings.VILLAGE_RISK_MODEL == "e5" else None
+    if local is None:
+        return _shipped()
+    return _local(local, local.stat().st_mtime_ns)
+
+
 def recommended_thresholds() -> dict[str, dict[str, float]]:
-    """The thresholds chosen when the shipped model was trained (its artefact)."""
-    return _shipped()["thresholds"]
+    """The thresholds chosen when the model in use was trained (its artefact)."""
+    return _in_use()["thresholds"]
 
 
 def curves() -> dict[str, list[dict[str, float | int]]]:
     """Held-out recall and false alarms at each candidate threshold (the settings page)."""
-    return _shipped()["curves"]
+    return _in_use()["curves"]

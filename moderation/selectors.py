@@ -301,3 +301,71 @@ def unseen_warnings(user: User) -> QuerySet[Warning]:
     from moderation.models import Warning
 
     return Warning.objects.filter(user=user, seen_at__isnull=True).order_by("created_at")
+
+
+# --- labels ---------------------------------------------------------------------
+
+
+def message_to_mark(message_id: int) -> Any:
+    """Chat's Message `message_id` with its room and author, or None (moderation
+    does not import chat: the model is looked up by name)."""
+    from django.apps import apps
+
+    return (
+        apps.get_model("chat", "Message")
+        .objects.select_related("room", "author")
+        .filter(pk=message_id)
+        .first()
+    )
+
+
+def is_someone_elses_direct_chat(viewer: User, *, room: Any) -> bool:
+    """A 1:1 chat she is not part of: showing her its messages is an audited read."""
+    from moderation.protocols import RoomKind
+
+    return room.kind == RoomKind.DIRECT and room.pk not in room_ids_of(viewer)
+
+
+def labels_for_export(member: User) -> list[dict[str, Any]]:
+    """The labels on her messages, for her data export: what was decided about
+    which message, and when; never who decided."""
+    from moderation.models import Label
+
+    return [
+        {
+            "message_written_at": label.message.created_at.isoformat(),
+            "verdict": label.get_verdict_display(),
+            "category": label.category,
+            "screening_said": label.flagged_category,
+            "labelled_at": label.created_at.isoformat(),
+        }
+        for label in Label.objects.filter(subject=member)
+        .select_related("message")
+        .order_by("created_at", "id")
+    ]
+
+
+def training_examples() -> list[Any]:
+    """The service's labels as training examples (moderation.training.Example):
+    right → the flag's category; wrong category and missed → the category the
+    coordinator chose; not a risk → an everyday line. Labels whose message has
+    no words any more (deleted, or its author closed her account) are left
+    out, as are verdicts on flags of other kinds (a report's "spam")."""
+    from moderation.corpus import CATEGORIES, EVERYDAY
+    from moderation.models import Label
+    from moderation.protocols import MessageStatus
+    from moderation.training import Example
+
+    examples = []
+    labels = (
+        Label.objects.filter(subject__anonymised_at__isnull=True)
+        .exclude(message__status=MessageStatus.DELETED)
+        .exclude(message__body="")
+        .select_related("message")
+        .order_by("id")
+    )
+    for label in labels:
+        category = label.category if label.verdict != Label.Verdict.NOT_A_RISK else EVERYDAY
+        if category in CATEGORIES:
+            examples.append(Example(key=str(label.pk), text=label.message.body, category=category))
+    return examples

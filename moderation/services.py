@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -20,7 +21,17 @@ from infra.realtime import broadcast_on_commit, coordinators_group, room_group, 
 from moderation import notices, policy, risk_model
 from moderation import ruleset as ruleset_module
 from moderation.audit_actions import ModerationAuditAction
-from moderation.models import LEVEL_ORDER, Flag, Level, Mute, Report, Rule, SiteSettings, Warning
+from moderation.models import (
+    LEVEL_ORDER,
+    Flag,
+    Label,
+    Level,
+    Mute,
+    Report,
+    Rule,
+    SiteSettings,
+    Warning,
+)
 from moderation.protocols import MessageStatus, RoomKind, ScreenedMessage, ScreenedRoom
 from moderation.ruleset import RuleScope
 from moderation.screening import Thresholds, Verdict, decide
@@ -308,15 +319,32 @@ def escalate_flag(*, actor: User, flag_id: int, note: str = "") -> Escalation:
     return Escalation(flag=flag, newly=True)
 
 
-def resolve_flag(*, actor: User, flag_id: int, outcome: str, note: str = "") -> Flag:
+def resolve_flag(
+    *,
+    actor: User,
+    flag_id: int,
+    outcome: str,
+    note: str = "",
+    verdict: str = "",
+    category: str = "",
+) -> Flag:
+    """Resolve a flag with its outcome; for a flag on a message, `verdict` says
+    whether screening was right (a Label: "right", "wrong_category" with the
+    `category` it should have been, or "not_a_risk"; "" records none).
+
+    Raises ValueError, with nothing saved, for an unknown outcome or verdict.
+    """
     if not policy.can_sanction(actor):
         raise PermissionDenied
     if outcome not in Flag.Outcome.values:
         raise ValueError("Choose an outcome.")
+    check_verdict(verdict=verdict, category=category)
     with transaction.atomic():
         flag = _flag_for(actor, flag_id)
         if flag.resolved_at is not None:
             return flag
+        if verdict:
+            label_flag(actor=actor, flag=flag, verdict=verdict, category=category)
         now = timezone.now()
         flag.resolved_at = now
         flag.resolved_by = actor
@@ -391,7 +419,7 @@ def raise_concern(
         )
         if len(recent) >= limit:
             raise ConcernLimitReached(limit=limit, next_at=recent[-1] + CONCERN_WINDOW)
-        flag = Flag.objects.create(
+        flag = _raise_flag(
             source=Flag.Source.CONCERN,
             level=level,
             category="concern",
@@ -403,9 +431,6 @@ def raise_concern(
         record_audit(
             actor=actor, action=ModerationAuditAction.CONCERN_RAISED, target=member, reason=note
         )
-        _announce_flag(flag)
-        if level == Level.RED:
-            alert_coordinators_on_commit()
     return flag
 
 
@@ -678,3 +703,171 @@ def save_site_settings(*, actor: User, values: dict) -> SiteSettings:
             details={"fields": sorted(values)},
         )
     return row
+
+
+# --- labels: coordinators' verdicts on screening, for retraining -----------------------
+
+# The verdicts a resolved flag may carry; "missed" comes from mark_missed.
+FLAG_VERDICTS = (Label.Verdict.RIGHT, Label.Verdict.WRONG_CATEGORY, Label.Verdict.NOT_A_RISK)
+LABEL_NOTE_MAX = 500  # moderation.forms.MissedRiskForm says so to the person
+
+
+def check_verdict(*, verdict: str, category: str) -> None:
+    """Raises ValueError unless `verdict` is a flag's verdict ("" for none) and a
+    wrong category comes with the risk category it should have been."""
+    from moderation.corpus import RISK_CATEGORIES
+
+    if verdict and verdict not in FLAG_VERDICTS:
+        raise ValueError("Say whether the flag was right.")
+    if verdict == Label.Verdict.WRONG_CATEGORY and category not in RISK_CATEGORIES:
+        raise ValueError("Choose the category it should have been.")
+
+
+def label_flag(*, actor: User, flag: Flag, verdict: str, category: str = "") -> Label | None:
+    """Keep a coordinator's verdict on a flag on a message, in the caller's
+    transaction (resolve_flag). None, and nothing kept, for a flag on no message
+    or on the words of someone who has closed her account."""
+    check_verdict(verdict=verdict, category=category)
+    if not verdict or flag.message_id is None or flag.subject_id is None:
+        return None
+    if flag.subject is not None and flag.subject.anonymised_at is not None:
+        return None
+    chosen = {
+        Label.Verdict.RIGHT: flag.category,
+        Label.Verdict.WRONG_CATEGORY: category,
+        Label.Verdict.NOT_A_RISK: "",
+    }[Label.Verdict(verdict)]
+    label = Label.objects.create(
+        message_id=flag.message_id,
+        flag=flag,
+        subject_id=flag.subject_id,
+        verdict=verdict,
+        category=chosen,
+        flagged_category=flag.category,
+        labelled_by=actor,
+    )
+    record_audit(
+        actor=actor,
+        action=ModerationAuditAction.FLAG_LABELLED,
+        target=flag,
+        details={"verdict": verdict, "category": chosen, "message": flag.message_id},
+    )
+    return label
+
+
+class MissedRiskRefused(Exception):
+    """The message cannot be marked as a missed risk; `detail` says why, kindly."""
+
+    def __init__(self, detail: str) -> None:
+        self.detail = detail
+        super().__init__(detail)
+
+
+@dataclass(frozen=True)
+class MissedRisk:
+    label: Label
+    flag: Flag
+    # False when someone had already marked it: nothing new, nobody alerted again.
+    newly: bool
+
+
+def missed_risk_level(category: str) -> str:
+    """The level a missed risk is raised at: its category's highest
+    (SAFEGUARDING.md): RED for self_harm, baby_harm, psychosis and abuse_dv
+    (where it is not clear, the careful choice), AMBER for contact and hostility."""
+    from moderation.corpus import LEVELS
+
+    return Level.RED if Level.RED in LEVELS[category] else Level.AMBER
+
+
+def mark_missed(
+    *, actor: User, message: ScreenedMessage, category: str, note: str = ""
+) -> MissedRisk:
+    """Mark a published message as a risk screening missed: a Label for
+    retraining, and a flag (RED or AMBER by the category) so that it reaches
+    the queue and, if RED, alerts the coordinators. Audited.
+
+    `message` is chat's Message (moderation does not import chat; the view reads
+    it with selectors.message_to_mark). Raises PermissionDenied unless
+    policy.may_mark_message_missed, MissedRiskRefused when it is already on the
+    queue, and ValueError for an unknown category or a note the log must not take.
+    Marked once: a second mark returns the first (`newly` False).
+    """
+    from moderation.corpus import RISK_CATEGORIES
+
+    if category not in RISK_CATEGORIES:
+        raise ValueError("Choose the kind of risk it is.")
+    note = note.strip()
+    if len(note) > LABEL_NOTE_MAX or "\x00" in note:
+        raise ValueError("The note is too long or has a hidden character in it.")
+    with transaction.atomic():
+        author = User.objects.select_for_update().get(pk=message.author_id)
+        if not policy.may_mark_message_missed(
+            actor,
+            author_id=author.pk,
+            status=message.status,
+            author_closed=author.anonymised_at is not None,
+        ):
+            raise PermissionDenied
+        earlier = Label.objects.filter(message_id=message.pk, verdict=Label.Verdict.MISSED).first()
+        if earlier is not None and earlier.flag is not None:
+            return MissedRisk(label=earlier, flag=earlier.flag, newly=False)
+        if Flag.objects.filter(message_id=message.pk, resolved_at__isnull=True).exists():
+            raise MissedRiskRefused(
+                "This message is on the queue already. When you resolve its flag, you can "
+                "say there whether it was right."
+            )
+        flag = _raise_flag(
+            source=Flag.Source.MISSED,
+            level=missed_risk_level(category),
+            category=category,
+            message_id=message.pk,
+            room_id=message.room_id,
+            subject=author,
+            detail=note,
+            raised_by=actor,
+        )
+        label = Label.objects.create(
+            message_id=message.pk,
+            flag=flag,
+            subject=author,
+            verdict=Label.Verdict.MISSED,
+            category=category,
+            note=note,
+            labelled_by=actor,
+        )
+        record_audit(
+            actor=actor,
+            action=ModerationAuditAction.MISSED_RISK_MARKED,
+            target=flag,
+            reason=note,
+            details={"category": category, "message": message.pk, "room": message.room_id},
+        )
+    return MissedRisk(label=label, flag=flag, newly=True)
+
+
+def _raise_flag(**fields: Any) -> Flag:
+    """Store a flag a person raised, tell the queue, and alert the coordinators if RED."""
+    flag = Flag.objects.create(**fields)
+    _announce_flag(flag)
+    if flag.level == Level.RED:
+        alert_coordinators_on_commit()
+    return flag
+
+
+def record_direct_message_seen(*, viewer: User, message: ScreenedMessage) -> None:
+    """Audit a 1:1 message shown to a coordinator who is not in that chat, on the
+    page where she marks it as a missed risk (as the queue audits its excerpts)."""
+    record_audit(
+        actor=viewer,
+        action=ModerationAuditAction.DIRECT_MESSAGE_SEEN,
+        target=message,  # type: ignore[arg-type]
+        details={"room": message.room_id, "message": message.pk},
+    )
+
+
+def forget_labels_about(*, member: User) -> int:
+    """Delete every label about her messages, in the caller's transaction (her
+    account closing: village.data_rights). Returns how many there were."""
+    count, _ = Label.objects.filter(subject=member).delete()
+    return count

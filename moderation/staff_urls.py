@@ -1,6 +1,6 @@
 """Coordinators' pages for the moderation rules and settings, under /staff/moderation/."""
 
-from django.urls import path
+from django.urls import include, path
 
 from moderation import staff_views as views
 
@@ -10,4 +10,6 @@ urlpatterns = [
     path("rules/<int:rule_id>/", views.rule_edit, name="moderation_rule"),
     path("rules/<int:rule_id>/switch/", views.rule_switch, name="moderation_rule_switch"),
     path("settings/", views.site_settings_page, name="moderation_settings"),
+    # moderation:mark_missed, /staff/moderation/messages/<id>/missed/
+    path("", include("moderation.label_urls")),
 ]

@@ -223,3 +223,85 @@ def curves(
             for threshold in CURVE_POINTS
         ]
     return table
+
+
+# --- the service's own model: the corpus and its coordinators' labels ------------------
+
+# Categories a message of which may be RED (SAFEGUARDING.md): a retrained model
+# must catch at least as many of their held-out lines as the model in use.
+RED_CATEGORIES = tuple(c for c in RISK_CATEGORIES if "RED" in corpus.LEVELS[c])
+
+
+@dataclass(frozen=True)
+class Example:
+    """One labelled message for training: its words and what it is (a risk
+    category, or corpus.EVERYDAY for a message that is not a risk)."""
+
+    key: str  # the label's id, for the training data's digest
+    text: str
+    category: str
+
+
+def example_lines(examples: Sequence[Example]) -> tuple[Line, ...]:
+    """Labelled messages as corpus lines, to train beside the corpus's training split.
+
+    They are never held out: the held-out split stays the corpus's own, so that
+    figures before and after retraining are measured on the same lines.
+    """
+    lines = []
+    for example in examples:
+        if example.category not in corpus.CATEGORIES or not example.text.strip():
+            continue
+        lines.append(
+            Line(
+                id=f"label-{example.key}",
+                lang="en",
+                category=example.category,
+                level=corpus.LEVELS[example.category][0],
+                author="member",
+                tags=frozenset(),
+                text=" ".join(example.text.split()),
+                source=f"label:{example.key}",
+            )
+        )
+    return tuple(lines)
+
+
+# As `make eval-moderation`'s gate (evaluation.regressions): a figure is worse
+# when it is more than this many held-out lines worse, so that one line's noise
+# does not refuse every retraining.
+WORSE_BY_MORE_THAN = 1
+
+
+def worse(before: dict, after: dict) -> list[str]:
+    """How `after` does worse than `before` on the held-out split, in words ([] if it does not).
+
+    `before` and `after` are `evaluation.all_figures` for each model, each
+    with its own recommended thresholds (chosen at the same false-alarm budgets,
+    REVIEW_FALSE_ALARMS and RED_FALSE_ALARMS). Worse means, for the model alone
+    or the rules and the model together, more than WORSE_BY_MORE_THAN line(s)
+    worse in any of: recall of a category that may be RED (RED_CATEGORIES),
+    RED lines kept RED, or false RED.
+    """
+    found = []
+    slack = WORSE_BY_MORE_THAN
+
+    def fewer(name: str, was: tuple[int, int], now: tuple[int, int]) -> None:
+        if now[0] < was[0] - slack:
+            found.append(f"{name} {now[0]}/{now[1]}, was {was[0]}/{was[1]}")
+
+    for mode in ("model", "both"):
+        old, new = before[mode], after[mode]
+        for category in RED_CATEGORIES:
+            fewer(
+                f"{mode}: recall {category}",
+                old.recall.get(category, (0, 0)),
+                new.recall.get(category, (0, 0)),
+            )
+        fewer(f"{mode}: RED kept RED", old.red_kept_red, new.red_kept_red)
+        if new.false_red[0] > old.false_red[0] + slack:
+            found.append(
+                f"{mode}: false RED {new.false_red[0]}/{new.false_red[1]}, "
+                f"was {old.false_red[0]}/{old.false_red[1]}"
+            )
+    return found

@@ -2,19 +2,21 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from moderation import policy, services
-from moderation.forms import AuditFilterForm, ConcernForm
+from moderation.forms import CATEGORY_WORDS, AuditFilterForm, ConcernForm, MissedRiskForm
 from moderation.selectors import (
     AuditFilter,
     audit_entries,
     audit_target_labels,
     concern_subjects,
     crisis_card_for,
+    is_someone_elses_direct_chat,
+    message_to_mark,
 )
 
 
@@ -95,3 +97,61 @@ def warning_seen(request, warning_id: int):
     ):
         return HttpResponseRedirect(back)
     return redirect("home")
+
+
+@login_required
+def mark_missed(request, message_id: int):
+    """Mark a published message as a risk screening missed (coordinators): a
+    label for retraining, and a flag on the queue. Reached from the context
+    messages of a flag's card and from the room page's staff actions."""
+    user = request.user
+    if not policy.can_mark_missed(user):
+        if policy.can_view_queue(user):
+            # A lead volunteer: tell her kindly what she can do instead.
+            return render(request, "moderation/mark_missed_closed.html", status=403)
+        raise PermissionDenied
+    message = message_to_mark(message_id)
+    if message is None:
+        raise Http404
+    if not policy.may_mark_message_missed(
+        user,
+        author_id=message.author_id,
+        status=message.status,
+        author_closed=message.author.anonymised_at is not None,
+    ):
+        return render(
+            request, "moderation/mark_missed_refused.html", {"message": message}, status=403
+        )
+    form = MissedRiskForm(request.POST or None)
+    error = ""
+    if request.method == "POST" and form.is_valid():
+        try:
+            marked = services.mark_missed(
+                actor=user,
+                message=message,
+                category=form.cleaned_data["category"],
+                note=form.cleaned_data["note"],
+            )
+        except services.MissedRiskRefused as refused:
+            error = refused.detail
+        else:
+            words = CATEGORY_WORDS[marked.label.category]
+            if marked.newly:
+                messages.success(
+                    request,
+                    f"Thank you. It's marked as a missed risk ({words.lower()}) and is on "
+                    "the queue now.",
+                )
+            else:
+                messages.info(
+                    request, "Someone has marked this message already: it's on the queue."
+                )
+            return redirect("moderation_queue")
+    if is_someone_elses_direct_chat(user, room=message.room):
+        services.record_direct_message_seen(viewer=user, message=message)
+    return render(
+        request,
+        "moderation/mark_missed.html",
+        {"form": form, "message": message, "error": error},
+        status=409 if error else 200,
+    )

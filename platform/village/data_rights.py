@@ -22,6 +22,8 @@ from audit.services import record_audit
 from chat.models import Membership, Message, Pairing, Room
 from intake.models import Referral
 from moderation.models import Flag
+from moderation.selectors import labels_for_export
+from moderation.services import forget_labels_about
 from outcomes.models import Feedback, Questionnaire
 
 FORMER_MEMBER = "A former member"
@@ -82,6 +84,9 @@ def export_data(*, user: User) -> dict[str, Any]:
             }
             for m in messages
         ],
+        # The coordinators' verdicts on what screening did with her messages
+        # (kept to retrain it here): what and when, never who.
+        "labels_on_my_messages": labels_for_export(user),
         "referral": _referral(user),
         "questionnaires": [
             {
@@ -150,6 +155,9 @@ def close_account(*, user: User) -> None:
         Message.objects.filter(author=user).exclude(pk__in=held_ids).update(
             body="", status=Message.Status.DELETED
         )
+        # The coordinators' verdicts on her messages go with her words, also on
+        # a message an open flag keeps: nothing of hers trains the model.
+        forget_labels_about(member=user)
         if not open_concern:
             SafeguardingDetails.objects.filter(member=user).update(
                 real_name="",
