@@ -141,7 +141,7 @@ def sanction(request, flag_id: int, action: str):
     if member is None and action != "resolve":
         return _refused(request, "This flag is about a referral: she has no account to act on.")
     if action == "resolve":
-        form = ResolveForm(request.POST)
+        form = ResolveForm(request.POST, flag=flag)
         if form.is_valid():
             services.resolve_flag(actor=request.user, flag_id=flag.pk, **form.cleaned_data)
             return _done(request, "Resolved.")

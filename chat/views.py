@@ -10,6 +10,7 @@ from django.shortcuts import render
 from accounts.signup import private_details_first
 from chat import policy, services
 from chat.selectors import next_session_start, rooms_for
+from moderation.policy import can_mark_missed
 from moderation.selectors import unseen_warnings
 
 
@@ -67,6 +68,7 @@ def room(request, room_id: int):
             "access": context.access,
             "reason": reason,
             "can_manage_session": policy.can_manage_session(context.access, room),
+            "can_mark_missed": can_mark_missed(request.user),
             "next_session_at": None if room.is_direct else next_session_start(room),
             "warnings": unseen_warnings(request.user),
         },

@@ -1013,7 +1013,8 @@ def http_cells(plan: Plan) -> dict[tuple[str, str], str]:
     flags = plan.free_flags
     sanction = "/staff/queue/flags/{}/sanction/{}/"
     client.post(
-        sanction.format(flags["resolve"], "resolve"), {"outcome": "no_action", "note": "checked"}
+        sanction.format(flags["resolve"], "resolve"),
+        {"outcome": "no_action", "note": "checked", "verdict": "right"},
     )
     resolved = Flag.objects.get(pk=flags["resolve"]).resolved_at is not None
     results["resolve", "-"] = "Y" if resolved else "N"

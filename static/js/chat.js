@@ -184,6 +184,9 @@
     this.roomId = Number(d.room);
     this.me = Number(d.me);
     this.isStaff = d.staff === "true";
+    // Coordinators may mark a published message as a missed risk (a label
+    // for retraining, and a flag): the page's address with the id in place of 0.
+    this.missedUrl = d.missedUrl || "";
     this.canPost = d.canPost === "true";
     this.canManage = d.canManage === "true";
     this.reason = d.reason || "";
@@ -463,6 +466,11 @@
     }
     if (this.isStaff && !mine && m.status === "published") {
       actions.appendChild(this.actionButton("hide", "Hide"));
+    }
+    if (this.missedUrl && !mine && m.status === "published" && !m.flag) {
+      var missed = el("a", "msg-action", "Missed risk?");
+      missed.href = this.missedUrl.replace(/\/0\/missed\/$/, "/" + m.id + "/missed/");
+      actions.appendChild(missed);
     }
     if (this.isStaff && !mine && m.status === "hidden") {
       actions.appendChild(this.actionButton("restore", "Restore"));

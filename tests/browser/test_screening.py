@@ -9,6 +9,8 @@ through Redis as a real worker's would.
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from django.conf import settings
 from playwright.sync_api import expect
@@ -88,3 +90,31 @@ def test_a_paraphrased_red_message_waits_unseen_then_is_held_with_the_card_and_t
     assert beth(lambda page: page.get_by_role("alertdialog").is_visible()) is False
     flag = Flag.objects.get(message_id=message.pk)
     assert (flag.level, flag.source, flag.category) == ("RED", Flag.Source.MODEL, "self_harm")
+
+
+def test_a_coordinator_marks_a_message_in_the_room_as_a_missed_risk(
+    open_browser, log_in_as, mum, volunteer, coordinator, open_room
+):
+    missed = services.send_message(
+        author=mum, room_id=open_room.pk, client_id=uuid.uuid4(), body="I keep counting my tablets"
+    )
+    assert missed.status == "published"  # this process screens in one stage
+    cora, val = open_browser(), open_browser()
+    log_in_as(cora, coordinator)
+    log_in_as(val, volunteer)
+    val(lambda page: page.goto(f"/rooms/{open_room.pk}/"))
+    val(lambda page: expect(page.locator(".msg").filter(has_text="tablets")).to_be_visible())
+    assert val(lambda page: page.get_by_role("link", name="Missed risk?").count()) == 0
+
+    def mark(page):
+        page.goto(f"/rooms/{open_room.pk}/")
+        page.locator(".msg").filter(has_text="tablets").get_by_role(
+            "link", name="Missed risk?"
+        ).click()
+        expect(page.get_by_role("heading", name="Mark a missed risk")).to_be_visible()
+        page.get_by_label("What kind of risk did screening miss?").select_option("self_harm")
+        page.get_by_role("button", name="Mark as a missed risk").click()
+
+    cora(mark)
+    flag = Flag.objects.get(message_id=missed.message["id"])
+    assert (flag.level, flag.category) == ("RED", "self_harm")

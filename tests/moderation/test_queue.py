@@ -100,7 +100,7 @@ def test_coordinator_mutes_warns_and_resolves(client, coordinator, mum, red_flag
     assert mum.warnings.get().note == "please be kind"
     client.post(
         reverse("flag_sanction", args=[red_flag.pk, "resolve"]),
-        {"outcome": "support_given", "note": "called her"},
+        {"outcome": "support_given", "note": "called her", "verdict": "right"},
     )
     red_flag.refresh_from_db()
     assert red_flag.outcome == "support_given" and red_flag.resolved_by == coordinator
