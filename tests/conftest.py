@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import tempfile
 import uuid
 from datetime import date, timedelta
 from pathlib import Path
@@ -54,6 +55,10 @@ def pytest_configure(config):
     # tests/browser/test_screening.py) turn stage 2 on.
     settings.VILLAGE_SCREENING_STAGES = 1
     os.environ["VILLAGE_SCREENING_STAGES"] = "1"
+    # A service's own retrained model (var/risk-model) never leaks into a run.
+    local_models = tempfile.mkdtemp(prefix="village-test-local-model-")
+    settings.VILLAGE_LOCAL_MODEL_DIR = local_models
+    os.environ["VILLAGE_LOCAL_MODEL_DIR"] = local_models
     if settings.REDIS_URL:
         settings.CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = f"{RUN_PREFIX}:layer"
         settings.CACHES["default"]["KEY_PREFIX"] = f"{RUN_PREFIX}:cache"
