@@ -43,6 +43,22 @@ def test_docker_compose_names_web_db_and_redis_with_health_checks():
     assert {"pgdata", "redisdata"} <= set(compose["volumes"])
 
 
+def test_docker_compose_runs_scalable_workers_on_procrastinate_like_periodic():
+    """Workers (stage 2, the periodic jobs) are a service of their own that
+    `--scale worker=N` multiplies: the contrib's command, the environment of
+    `periodic`, and web, periodic and worker all on procrastinate."""
+    services = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+    worker = services["worker"]
+    assert worker["command"] == ["python", "manage.py", "procrastinate", "worker"]
+    assert worker["environment"] == services["periodic"]["environment"]
+    for name in ("web", "periodic", "worker"):
+        assert services[name]["environment"]["VILLAGE_TASKS"] == "procrastinate", name
+    # A fixed name or a published port would stop a second copy from starting.
+    assert not {"container_name", "ports"} & set(worker)
+    assert worker["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+    assert worker["restart"] == "unless-stopped"
+
+
 def test_every_dependency_has_a_tested_lower_bound():
     import tomllib
 

@@ -2,7 +2,9 @@
 run in exactly one place.
 
 With REDIS_URL set they run in their own process (`manage.py run_periodic`,
-a docker-compose service) and web processes never run them. On the
+a docker-compose service) and web processes never run them; with
+VILLAGE_TASKS=procrastinate the task engine's workers run `run_once`
+(village.tasks) and that process only the screening deadline's sweep. On the
 one-process demo (in-memory layer) the web process starts them itself on
 its first request or socket (village.asgi), since daphne has no ASGI
 lifespan hook. Tests drive `run_once` with a clock of their own.
@@ -20,6 +22,7 @@ from django.db import close_old_connections, connections
 from django.utils import timezone
 
 from chat import services
+from infra import tasks
 from intake.retention import anonymise_closed_referrals
 from moderation import services as moderation_services
 from outcomes.services import plan_questionnaires
@@ -100,8 +103,10 @@ def run_forever(
 ) -> None:
     """Run the jobs every `interval` seconds until `stop` is set, and the
     screening deadline's sweep every VILLAGE_SCREENING_SWEEP_SECONDS between
-    them; errors are logged."""
+    them; errors are logged. When the task engine runs the jobs
+    (infra.tasks.runs_periodic_jobs), only the sweep."""
     interval = interval or settings.VILLAGE_PERIODIC_INTERVAL_SECONDS
+    sweep_only = tasks.runs_periodic_jobs()
     sweep_every = min(interval, settings.VILLAGE_SCREENING_SWEEP_SECONDS)
     daily_every = timedelta(minutes=settings.VILLAGE_DAILY_WORK_MINUTES)
     daily_done_at: datetime | None = None
@@ -109,7 +114,9 @@ def run_forever(
     while not stop.is_set():
         try:
             now = clock()
-            if ran_at is None or (now - ran_at).total_seconds() >= interval:
+            if sweep_only:
+                sweep_screening(now=now)
+            elif ran_at is None or (now - ran_at).total_seconds() >= interval:
                 daily_work = daily_done_at is None or now - daily_done_at >= daily_every
                 run_once(clock=lambda at=now: at, daily_work=daily_work)
                 ran_at = now

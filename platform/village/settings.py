@@ -309,7 +309,15 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.channels.server": {"level": "WARNING"}},
+    "loggers": {
+        "django.channels.server": {"level": "WARNING"},
+        # What procrastinate says at every start-up of every command (each
+        # task it is given) and at every message (its job deferred); its
+        # worker's own lines stay.
+        "procrastinate.blueprints": {"level": "WARNING"},
+        "procrastinate.periodic": {"level": "WARNING"},
+        "procrastinate.jobs": {"level": "WARNING"},
+    },
 }
 
 # Where "Quick exit" goes: an everyday page that draws no attention.
@@ -332,8 +340,31 @@ VILLAGE_SCREENING_STAGES = env.int("VILLAGE_SCREENING_STAGES", default=2)
 VILLAGE_SCREENING_DEADLINE_SECONDS = env.float("VILLAGE_SCREENING_DEADLINE_SECONDS", default=2.0)
 # How often the periodic work looks for messages past their deadline.
 VILLAGE_SCREENING_SWEEP_SECONDS = env.float("VILLAGE_SCREENING_SWEEP_SECONDS", default=0.5)
-# The task engine (infra.tasks): "thread" (in this process) or "off".
+# The task engine (infra.tasks, docs/operations.md "Workers"):
+# - "thread": stage 2 on a thread of the process that sent the message. The
+#   embedded default (`make run`, SQLite) and the tests; nothing to run beside.
+# - "procrastinate": jobs are rows in PostgreSQL written in the sending
+#   transaction, run by `manage.py procrastinate worker` processes (the
+#   `worker` service, scaled by count), which also run the periodic jobs with
+#   failover. Production (docker-compose.yml); needs PostgreSQL.
+# - "off": no job runs (workers down, or an operator's switch); the deadline
+#   still publishes every message, unscreened.
 VILLAGE_TASKS = env.str("VILLAGE_TASKS", default="thread")
+if VILLAGE_TASKS not in ("thread", "procrastinate", "off"):
+    raise ImproperlyConfigured(
+        f'VILLAGE_TASKS must be "thread", "procrastinate" or "off", not {VILLAGE_TASKS!r}.'
+    )
+if _db["ENGINE"] == "django.db.backends.postgresql":
+    # On PostgreSQL whatever the engine, so that switching VILLAGE_TASKS needs
+    # no migration and the tests can switch it (its migrations are PL/pgSQL:
+    # never on SQLite). Last, after the apps whose `tasks` modules it imports.
+    INSTALLED_APPS.append("procrastinate.contrib.django")
+elif VILLAGE_TASKS == "procrastinate":
+    raise ImproperlyConfigured('VILLAGE_TASKS="procrastinate" needs PostgreSQL (DATABASE_URL).')
+# Every registered job becomes a procrastinate task of the same name.
+PROCRASTINATE_ON_APP_READY = "infra.tasks.bind_procrastinate"
+# A finished job leaves the queue; a failed one stays, for an operator to see.
+PROCRASTINATE_WORKER_DEFAULTS = {"delete_jobs": "successful"}
 # Per-person send limit: this many new messages in this many seconds.
 VILLAGE_SEND_RATE_COUNT = env.int("VILLAGE_SEND_RATE_COUNT", default=5)
 VILLAGE_SEND_RATE_SECONDS = env.int("VILLAGE_SEND_RATE_SECONDS", default=5)

@@ -5,6 +5,7 @@ import threading
 
 from django.core.management.base import BaseCommand
 
+from infra import tasks
 from village import periodic
 
 
@@ -22,5 +23,11 @@ class Command(BaseCommand):
         stop = threading.Event()
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: stop.set())
-        self.stdout.write("Running periodic jobs; stop with Ctrl-C.")
+        if tasks.runs_periodic_jobs():
+            self.stdout.write(
+                "Running the screening deadline's sweep (the task engine's workers "
+                "run the other periodic jobs); stop with Ctrl-C."
+            )
+        else:
+            self.stdout.write("Running periodic jobs; stop with Ctrl-C.")
         periodic.run_forever(stop=stop, interval=interval)
