@@ -167,11 +167,11 @@ def send_message(
             # the model has cleared it (or its deadline has passed); in a 1:1,
             # where the volunteer sees RED messages anyway, it only flags.
             message.screening = Message.Screening.WAITING
+            message.screen_by = timezone.now() + timedelta(
+                seconds=settings.VILLAGE_SCREENING_DEADLINE_SECONDS
+            )
             if not room.is_direct:
                 message.status = Message.Status.SCREENING
-                message.screen_by = timezone.now() + timedelta(
-                    seconds=settings.VILLAGE_SCREENING_DEADLINE_SECONDS
-                )
         if message.status == Message.Status.PUBLISHED:
             _publish(room, message)
         try:
@@ -245,18 +245,18 @@ def finish_screening(*, message_id: int) -> str:
         )
         message.screen_by = None
         already_flagged = message_flag_level(message.pk)
+        worse = LEVEL_ORDER.get(verdict.level or "", 9) < LEVEL_ORDER.get(already_flagged or "", 9)
+        flag = (
+            flag_message(message=message, verdict=verdict) if verdict.needs_flag and worse else None
+        )
         if message.status == Message.Status.SCREENING:
             outcome = _decide_screened(room, message, verdict)
         else:
             message.save(update_fields=["screening", "screen_by"])
             outcome = "read after it was shown"
-        worse = LEVEL_ORDER.get(verdict.level or "", 9) < LEVEL_ORDER.get(already_flagged or "", 9)
-        if verdict.needs_flag and (already_flagged is None or worse):
-            flag = flag_message(message=message, verdict=verdict)
-            if outcome != "published":
+            if flag is not None:
                 _announce_update(message, flag=flag.level)
-            outcome += f", flagged {flag.level}"
-    return outcome
+    return outcome + (f", flagged {flag.level}" if flag is not None else "")
 
 
 WAITING_FOR_THE_MODEL = (Message.Screening.WAITING, Message.Screening.OVERDUE)
@@ -293,14 +293,16 @@ def _decide_screened(room: Room, message: Message, verdict: Verdict) -> str:
         return "published"
     message.status = status
     message.save(update_fields=["status", "screening", "screen_by"])
+    _announce_update(message, flag=message_flag_level(message.pk))
     return status
 
 
 def publish_overdue(*, now: datetime) -> int:
-    """The deadline, kept in the database: a message still waiting for the
-    model when its deadline passes is published on the rules' verdict (stage
-    1 already decided it would be), marked overdue, and scored when the
-    workers are back (score_overdue). Returns how many were published."""
+    """The deadline, kept in the database: a group message still waiting for
+    the model when its deadline passes is published on the rules' verdict
+    (stage 1 already decided it would be), marked overdue, and scored when the
+    workers are back (score_overdue); a 1:1 message (published already) is
+    only marked. Returns how many were published."""
     due = list(
         Message.objects.filter(status=Message.Status.SCREENING, screen_by__lte=now)
         .order_by("screen_by")
@@ -319,6 +321,11 @@ def publish_overdue(*, now: datetime) -> int:
             message.screening = Message.Screening.OVERDUE
             _decide_screened(room, message, PUBLISH_VERDICT)
             published += 1
+    # Published already (a 1:1) but not yet read: its job may have been lost
+    # with its process; score_overdue hands it to the model again.
+    Message.objects.filter(screening=Message.Screening.WAITING, screen_by__lte=now).exclude(
+        status=Message.Status.SCREENING
+    ).update(screening=Message.Screening.OVERDUE)
     return published
 
 

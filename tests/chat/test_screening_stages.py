@@ -195,7 +195,7 @@ def test_operators_and_coordinators_see_when_the_model_is_behind(
     ready = client.get("/healthz/ready").json()["screening"]
     assert ready == {"state": "ok", "waiting": 2, "past_deadline": 0, "published_unscreened": 0}
     client.force_login(coordinator)
-    assert b"screening-behind" not in client.get("/moderation/").content
+    assert b"screening-behind" not in client.get("/staff/queue/").content
 
     Message.objects.filter(pk=late.message["id"]).update(
         screen_by=timezone.now() - timedelta(seconds=1)
@@ -209,7 +209,7 @@ def test_operators_and_coordinators_see_when_the_model_is_behind(
         "published_unscreened": 0,
     }
     assert periodic.sweep_screening(now=timezone.now()) == 1
-    page = client.get("/moderation/").content.decode()
+    page = client.get("/staff/queue/").content.decode()
     assert 'data-testid="screening-behind"' in page
     assert "1 message went out before the model could read it" in page
     client.force_login(mum)
