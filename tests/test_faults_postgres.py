@@ -355,7 +355,11 @@ def test_killed_connections_and_an_outage_lose_nothing_and_village_recovers(
                 assert time.monotonic() - outage_ended < RECOVER_WITHIN, body
                 await asyncio.sleep(0.1)
             figures["recovered_after_outage"] = time.monotonic() - outage_ended
-            assert body == {"database": "ok", "redis": "ok" if settings.REDIS_URL else "not used"}
+            backends = {key: body[key] for key in ("database", "redis")}
+            assert backends == {
+                "database": "ok",
+                "redis": "ok" if settings.REDIS_URL else "not used",
+            }
             await fresh.close()
             for socket in sockets:
                 await socket.close()

@@ -24,7 +24,7 @@ def send_frame(room_id: int, body: str = "hello") -> dict:
 def holding_hook(monkeypatch):
     """The moderation hook, holding every message that says HOLD."""
 
-    def screen(*, author, room, body):
+    def screen(*, author, room, body, with_model=True):
         return Verdict("hold", "AMBER", "test") if "HOLD" in body else Verdict("publish")
 
     monkeypatch.setattr(services, "screen_message", screen)
