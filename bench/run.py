@@ -6,6 +6,7 @@
     python -m bench.run direct --rates 100,300,500
     python -m bench.run storm --clients 2000
     python -m bench.run compare              # pub/sub vs core layer, daphne vs uvicorn
+    python -m bench.run screening --rooms 5,10,20  # both stages of screening, the real model
 
 Everything runs on this machine: PostgreSQL and Redis (BENCH_DATABASE_URL,
 BENCH_REDIS_URL), the servers under test, and this generator. The bench
@@ -39,6 +40,7 @@ BODY = "Has anyone else found the evenings the hardest? I'm so tired but can't s
 PROFILE = RESULTS / "profiles" if os.environ.get("BENCH_PROFILE") else None
 FANOUT_P99_LIMIT_MS = 250
 DIRECT_P99_LIMIT_MS = 100
+SCREENING_P99_LIMIT_MS = 300  # issue 17: a busy evening's group messages, through both stages
 
 
 # --- set-up ------------------------------------------------------------------
@@ -483,6 +485,91 @@ def run_direct(args) -> None:
     write("direct", {"rows": rows, "ratios": table})
 
 
+def screening(target, *, room_counts: list[int], size: int, seconds: float) -> list[dict]:
+    """Scenario 6: group messages through both stages of screening with the
+    shipped model, one message per room a second (so rooms = messages a
+    second); how many were published past their deadline, unscreened."""
+    from chat.models import Message
+
+    groups = rooms_for(target, rooms=max(room_counts), size=size)
+
+    def counts() -> dict[str, int]:
+        from django.db import connection
+
+        try:
+            return {
+                # Since the start of the run (each step adds to it).
+                "past_deadline": Message.objects.filter(
+                    screening__in=[Message.Screening.OVERDUE, Message.Screening.LATE]
+                ).count(),
+                "screened": Message.objects.filter(screening=Message.Screening.DONE).count(),
+            }
+        finally:
+            connection.close()
+
+    def describe(count: int, interval: float) -> dict[str, Any]:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(1) as pool:  # the ORM is not for the event loop
+            figures = pool.submit(counts).result()
+        return {
+            "scenario": "screening",
+            "size": size,
+            "rooms": count,
+            "offered_msgs_per_s": round(count / interval),
+            **figures,
+        }
+
+    return asyncio.run(
+        _load_steps(
+            target,
+            groups,
+            steps=[(count, 1.0) for count in room_counts],
+            seconds=seconds,
+            limit_ms=SCREENING_P99_LIMIT_MS,
+            describe=describe,
+        )
+    )
+
+
+def run_screening(args) -> None:
+    from bench import targets as t
+
+    env = {
+        # The shipped model and both stages; the deadline's sweep in the web
+        # process. Stage 2 on the web process's own task thread ("thread"), or
+        # on `--workers` procrastinate worker processes.
+        "VILLAGE_RISK_MODEL": "e5",
+        "VILLAGE_SCREENING_STAGES": "2",
+        "VILLAGE_TASKS": args.engine,
+        "VILLAGE_PERIODIC_IN_WEB": "1",
+    }
+    make = targets(["village"], extra_env=env)[0]
+    workers = []
+    if args.engine == "procrastinate":
+        worker_env = make().processes[0].env
+        workers = [
+            t.Process(
+                [sys.executable, "manage.py", "procrastinate", "worker"], worker_env, f"worker-{n}"
+            )  # fmt: skip
+            for n in range(args.workers)
+        ]
+    print(
+        f"screening: rooms of {args.size}, one message per room a second, rooms {args.rooms}, "
+        f"stage 2 on {args.engine}" + (f" ({args.workers} workers)" if workers else "")
+    )
+    for worker in workers:
+        worker.start()
+    try:
+        rows = on(make, lambda target: screening(target, room_counts=args.rooms, size=args.size,
+                                                  seconds=args.seconds))  # fmt: skip
+    finally:
+        for worker in workers:
+            worker.stop()
+    write("screening", {"rows": [{**r, "engine": args.engine, "workers": len(workers)}
+                                 for r in rows]})  # fmt: skip
+
+
 def run_two(args) -> None:
     """Scenario 4: scenarios 2 and 3 on one and on two processes behind one Redis."""
     rows = []
@@ -587,6 +674,12 @@ def parse(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--seconds", type=float, default=3)
     p = sub.add_parser("storm", help="scenario 5: reconnect storm")
     p.add_argument("--clients", type=int, default=2000)
+    p = sub.add_parser("screening", help="scenario 6: group messages through both stages")
+    p.add_argument("--rooms", type=_ints, default=[5, 10, 20], help="= messages a second")
+    p.add_argument("--size", type=int, default=10)
+    p.add_argument("--seconds", type=float, default=20)
+    p.add_argument("--engine", choices=["thread", "procrastinate"], default="procrastinate")
+    p.add_argument("--workers", type=int, default=1)
     p = sub.add_parser("compare", help="channel layers and servers side by side")
     p.add_argument("--rooms", type=int, default=10)
     p.add_argument("--rate", type=int, default=100)
@@ -596,7 +689,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
 
 RUNS = {
     "idle": run_idle, "fanout": run_fanout, "direct": run_direct, "two": run_two,
-    "storm": run_storm, "compare": run_compare,
+    "storm": run_storm, "compare": run_compare, "screening": run_screening,
 }  # fmt: skip
 
 

@@ -162,7 +162,7 @@ class Target:
 
 def village(
     *, database_url: str, redis_url: str, server: str = "daphne", processes: int = 1,
-    layer: str = "pubsub", name: str = "village",
+    layer: str = "pubsub", name: str = "village", extra_env: dict[str, str] | None = None,
 ) -> Target:  # fmt: skip
     env = {
         **os.environ,
@@ -179,6 +179,7 @@ def village(
         "VILLAGE_PERIODIC_IN_WEB": "0",
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
         "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "platform")]),
+        **(extra_env or {}),
     }
     command = _server_command(server, "village.asgi:application")
     return Target(

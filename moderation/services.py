@@ -127,8 +127,12 @@ def scan_text(
         scope = ruleset.scopes.get(match.rule)
         if author is None or room_id is None or _applies(scope, room_id=room_id, author=author):
             matches.append(match)
+    if not with_model or not ruleset.model_enabled:
+        # Stage 1 never loads the model: where stage 2 runs on workers, the
+        # web processes need neither its memory nor its seconds of loading.
+        return decide(matches, room_kind=room_kind)
     model = risk_model.current()
-    if not with_model or model is None or not ruleset.model_enabled:
+    if model is None:
         return decide(matches, room_kind=room_kind)
     return decide(
         matches,
@@ -163,11 +167,12 @@ def screen_message(
 
 
 def model_screens_after_send() -> bool:
-    """Whether stage 2 (the model, after the send) is on: the model is loaded,
+    """Whether stage 2 (the model, after the send) is on: a model is configured
+    (read from the settings, so that a web process never loads it for this),
     the site has not switched it off, and two stages are configured."""
     return (
         settings.VILLAGE_SCREENING_STAGES == 2
-        and risk_model.current() is not None
+        and settings.VILLAGE_RISK_MODEL != "off"
         and ruleset_module.current().model_enabled
     )
 

@@ -100,7 +100,7 @@ def test_an_engine_that_cannot_work_here_stops_the_start(env, refusal):
 
 
 def test_with_the_workers_running_the_periodic_jobs_run_periodic_keeps_only_the_deadline(
-    settings, monkeypatch
+    settings, monkeypatch, db
 ):
     """Two places running the 20-second jobs would close sessions and
     re-alert twice: on procrastinate `run_periodic` only sweeps."""

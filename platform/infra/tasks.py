@@ -29,6 +29,7 @@ from __future__ import annotations
 import json
 import logging
 import queue
+import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -132,6 +133,20 @@ def run_now(name: str, **kwargs: Any) -> Any:
 # --- procrastinate --------------------------------------------------------------
 
 
+_warm_ups: list[Callable[[], Any]] = []
+
+
+def warm_up(fn: Callable[[], Any]) -> Callable[[], Any]:
+    """Register what a worker loads when it starts, not at its first job (the
+    risk model: seconds, which would put the first jobs past their deadline)."""
+    _warm_ups.append(fn)
+    return fn
+
+
+def _is_worker_process() -> bool:
+    return sys.argv[1:3] == ["procrastinate", "worker"]
+
+
 def bind_procrastinate(app: procrastinate.App) -> None:
     """Give procrastinate every registered job under its own name.
 
@@ -143,6 +158,9 @@ def bind_procrastinate(app: procrastinate.App) -> None:
     _procrastinate_app = app
     for name in _registry:
         _bind(app, name)
+    if _is_worker_process():
+        for fn in _warm_ups:
+            fn()
 
 
 def queueing_lock(name: str, kwargs: dict[str, Any]) -> str:
