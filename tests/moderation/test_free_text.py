@@ -3,30 +3,16 @@ refused in plain words, and an escalation alerts the coordinators once."""
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from audit.models import AuditEntry
-from chat import services as chat_services
 from moderation import services
 from moderation.forms import NUL_REFUSED
 from moderation.models import Flag
 
 pytestmark = pytest.mark.django_db
-
-RED = "I want to end it all tonight"
-
-
-@pytest.fixture
-def red_flag(mum, open_room, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=False):
-        chat_services.send_message(
-            author=mum, room_id=open_room.pk, client_id=uuid.uuid4(), body=RED
-        )
-    return Flag.objects.get()
 
 
 @pytest.fixture

@@ -3,38 +3,22 @@ kept in the service's own database, in her export, gone when she leaves."""
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 from django.urls import reverse
 from django.utils.html import escape
 
 from audit.models import AuditEntry
-from chat import services as chat_services
 from moderation import services
 from moderation.forms import CATEGORY_MISSING, VERDICT_MISSING
 from moderation.models import Flag, Label, Level
+from tests.moderation.messages import RED, send
 from village import data_rights
 
 pytestmark = pytest.mark.django_db
 
-RED = "I want to end it all tonight"
 EVERYDAY = "the baby slept four hours straight last night"
 # What screening lets through but a careful reader would not.
 QUIET = "I've written letters for everyone and given the baby's things to my sister"
-
-
-def send(author, room_id, body):
-    return chat_services.send_message(
-        author=author, room_id=room_id, client_id=uuid.uuid4(), body=body
-    )
-
-
-@pytest.fixture
-def red_flag(mum, open_room, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=False):
-        send(mum, open_room.pk, RED)
-    return Flag.objects.get()
 
 
 @pytest.fixture

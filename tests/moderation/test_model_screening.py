@@ -9,15 +9,14 @@ real model (moderation/model/risk_model.json).
 from __future__ import annotations
 
 import re
-import uuid
 
 import pytest
 from django.urls import reverse
 
-from chat import services as chat_services
 from chat.models import Message
 from moderation import risk_model, ruleset
 from moderation.models import Flag, SiteSettings
+from tests.moderation.messages import send
 from tests.moderation.test_rules_pages import settings_data
 
 pytestmark = pytest.mark.django_db
@@ -34,12 +33,6 @@ def fresh_rules():
     ruleset.forget()
     yield
     ruleset.forget()
-
-
-def send(author, room_id, body):
-    return chat_services.send_message(
-        author=author, room_id=room_id, client_id=uuid.uuid4(), body=body
-    )
 
 
 def test_the_model_alone_holds_a_red_message_and_says_so_on_the_flag(

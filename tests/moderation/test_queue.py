@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import timedelta
 
 import pytest
@@ -15,24 +14,10 @@ from chat.models import Message
 from moderation import services
 from moderation.models import Flag, Mute, Report, SiteSettings
 from tests.conftest import make_member
+from tests.moderation.messages import RED, send
 from village import periodic
 
 pytestmark = pytest.mark.django_db
-
-RED = "I want to end it all tonight"
-
-
-def send(author, room_id, body):
-    return chat_services.send_message(
-        author=author, room_id=room_id, client_id=uuid.uuid4(), body=body
-    )
-
-
-@pytest.fixture
-def red_flag(mum, open_room, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=False):
-        send(mum, open_room.pk, RED)
-    return Flag.objects.get()
 
 
 def audited(action: str) -> bool:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import date, timedelta
 
 import pytest
@@ -13,24 +12,10 @@ from accounts.models import User, VolunteerRecord, VolunteerStatus
 from chat import services as chat_services
 from moderation import services
 from moderation.models import Flag
+from tests.moderation.messages import RED
 from volunteers import services as volunteers
 
 pytestmark = pytest.mark.django_db
-
-RED = "I want to end it all tonight"
-
-
-def send(author, room_id, body):
-    return chat_services.send_message(
-        author=author, room_id=room_id, client_id=uuid.uuid4(), body=body
-    )
-
-
-@pytest.fixture
-def red_flag(mum, open_room, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=False):
-        send(mum, open_room.pk, RED)
-    return Flag.objects.get(message__body=RED)
 
 
 def expire_dbs(volunteer, *, on: date) -> None:
