@@ -155,3 +155,20 @@ def log_in_as(village_server):
         browse(lambda page: page.context.add_cookies([cookie]))
 
     return log_in
+
+
+@pytest.fixture
+def four_in_the_group(open_browser, log_in_as, mum, other_mum, volunteer, coordinator, open_room):
+    """Amy, Beth and Val in the open group room, Cora on an empty Flags page:
+    a browser each, in that order."""
+    from playwright.sync_api import expect
+
+    amy, beth, val, cora = (open_browser() for _ in range(4))
+    for browse, person in ((amy, mum), (beth, other_mum), (val, volunteer), (cora, coordinator)):
+        log_in_as(browse, person)
+    cora(lambda page: page.goto("/staff/queue/"))
+    cora(lambda page: expect(page.get_by_text("No open flags")).to_be_visible())
+    for browse in (amy, beth, val):
+        browse(lambda page: page.goto(f"/rooms/{open_room.pk}/"))
+        browse(lambda page: expect(page.locator("#session-banner")).to_contain_text("open"))
+    return amy, beth, val, cora

@@ -8,16 +8,9 @@ RED = "I don't want to be here anymore"
 
 
 def test_red_message_is_held_highlighted_carded_and_acknowledged_live(
-    open_browser, log_in_as, mum, other_mum, volunteer, coordinator, open_room
+    four_in_the_group, coordinator
 ):
-    amy, beth, val, cora = (open_browser() for _ in range(4))
-    for browse, person in ((amy, mum), (beth, other_mum), (val, volunteer), (cora, coordinator)):
-        log_in_as(browse, person)
-    cora(lambda page: page.goto("/staff/queue/"))
-    cora(lambda page: expect(page.get_by_text("No open flags")).to_be_visible())
-    for browse in (amy, beth, val):
-        browse(lambda page: page.goto(f"/rooms/{open_room.pk}/"))
-        browse(lambda page: expect(page.locator("#session-banner")).to_contain_text("open"))
+    amy, beth, val, cora = four_in_the_group
 
     def write_red(page):
         page.get_by_label("Your message").fill(RED)

@@ -42,17 +42,10 @@ def village_server(django_db_setup, django_db_blocker, tmp_path_factory):
 
 
 def test_a_paraphrased_red_message_waits_unseen_then_is_held_with_the_card_and_the_flag(
-    open_browser, log_in_as, mum, other_mum, volunteer, coordinator, open_room
+    four_in_the_group,
 ):
     assert settings.REDIS_URL
-    amy, beth, val, cora = (open_browser() for _ in range(4))
-    for browse, person in ((amy, mum), (beth, other_mum), (val, volunteer), (cora, coordinator)):
-        log_in_as(browse, person)
-    cora(lambda page: page.goto("/staff/queue/"))
-    cora(lambda page: expect(page.get_by_text("No open flags")).to_be_visible())
-    for browse in (amy, beth, val):
-        browse(lambda page: page.goto(f"/rooms/{open_room.pk}/"))
-        browse(lambda page: expect(page.locator("#session-banner")).to_contain_text("open"))
+    amy, beth, val, cora = four_in_the_group
 
     def write(page):
         page.get_by_label("Your message").fill(PARAPHRASED_RED)
