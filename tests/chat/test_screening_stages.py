@@ -214,3 +214,36 @@ def test_operators_and_coordinators_see_when_the_model_is_behind(
     assert "1 message went out before the model could read it" in page
     client.force_login(mum)
     assert "screening-behind" not in client.get("/").content.decode()
+
+
+async def test_others_cannot_see_delete_or_release_a_message_being_screened(
+    two_stages, sockets, mum, other_mum, volunteer, open_room
+):
+    two_stages.VILLAGE_TASKS = "off"
+    amy, beth, val = await sockets(mum), await sockets(other_mum), await sockets(volunteer)
+    for socket in (amy, beth, val):
+        await socket.join(open_room.pk)
+    ack = await amy.ask(send_frame(open_room.pk, "Morning all"), "ack")
+    message_id = ack["message"]["id"]
+    # Another member: as if it did not exist, whatever she tries.
+    for frame in (
+        {"type": "delete", "message": message_id},
+        {"type": "release", "message": message_id},
+        {"type": "report", "message": message_id, "reason": "other"},
+    ):
+        error = await beth.ask(frame, "error")
+        assert error["code"] == "forbidden", (frame, error)
+    history = await beth.ask({"type": "history", "room": open_room.pk, "after_seq": 0}, "history")
+    assert history["messages"] == []
+    # Her volunteer sees it, but it is not held: nothing to release.
+    error = await val.ask({"type": "release", "message": message_id}, "error")
+    assert error["code"] == "forbidden"
+    # She may take it back; it never reaches the room.
+    await amy.send({"type": "delete", "message": message_id})
+    update = await amy.receive_until("message_update")
+    assert (update["message"]["id"], update["message"]["status"]) == (message_id, "deleted")
+    assert await beth.nothing_more(("message", "message_update"))
+    assert await in_db_thread(tasks.run_now)(services.SCREENING_JOB, message_id=message_id) == (
+        "read after it was shown"
+    )
+    assert (await stored(message_id)).status == "deleted"
